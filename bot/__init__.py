@@ -1,0 +1,1 @@
+"""skillbot application core: settings, app factory, run modes and domain services."""

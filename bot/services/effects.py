@@ -1,0 +1,33 @@
+"""Carry out the side effects flows ask for, audited, inside the update's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.pii import PiiCipher, mask_name, mask_phone
+from flows.effects import SaveProfile, SetLocale
+from storage.models import UserAccount, utcnow
+from storage.repositories import audit
+
+
+async def apply(session: AsyncSession, cipher: PiiCipher, user: UserAccount, effects: list[Any]) -> None:
+    """Apply each effect to the store; unknown effects are a programming error."""
+    for effect in effects:
+        if isinstance(effect, SetLocale):
+            before = {"locale": user.locale}
+            user.locale = effect.locale
+            await audit.record(session, user.id, "set_locale", "user", user.id, before, {"locale": effect.locale})
+        elif isinstance(effect, SaveProfile):
+            old_phone = cipher.decrypt(user.phone_enc) if user.phone_enc else None
+            before = {"full_name": mask_name(user.full_name), "phone": mask_phone(old_phone)}
+            user.full_name = effect.name
+            user.phone_enc = cipher.encrypt(effect.phone)
+            user.phone_hash = cipher.lookup_hash(effect.phone)
+            after = {"full_name": mask_name(effect.name), "phone": mask_phone(effect.phone)}
+            await audit.record(session, user.id, "save_profile", "user", user.id, before, after)
+        else:
+            raise TypeError(f"unknown effect {type(effect).__name__}")
+        user.updated_at = utcnow()
+        session.add(user)

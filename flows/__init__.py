@@ -1,0 +1,1 @@
+"""Framework-free conversation logic: events in, new state and neutral replies out."""

@@ -1,0 +1,104 @@
+"""Basic commands (/start, /help, /lang, /cancel, /whoami, /profile) and the input fallback."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flows import engine
+from flows.context import FlowContext
+from flows.effects import SetLocale
+from flows.engine import FlowResult, Form
+from flows.events import ButtonPress, Command, Event
+from flows.menu import commands_for
+from flows.profile import PROFILE_FORM
+from flows.replies import InlineButton, InlineKeyboard, Label, RemoveKeyboard, Text
+from flows.state import ConversationState
+
+LOCALES = ("zh_CN", "en")
+LANG_PREFIX = "lang:"
+
+FORMS: dict[str, Form] = {PROFILE_FORM.name: PROFILE_FORM}
+
+
+def _menu(role: str) -> list[Label]:
+    return [Label(f"cmd.{c}", {}) for c in commands_for(role)]
+
+
+def start(state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """Role-aware welcome with the command menu; an unfinished form is mentioned."""
+    replies = [Text(f"start.welcome_{ctx.role}", {"commands": [f"/{c}" for c in commands_for(ctx.role)], "menu": _menu(ctx.role)})]
+    if state.active:
+        form = FORMS.get(state.active)
+        if form:
+            replies.append(Text("start.unfinished", {"title": Label(form.title), "command": f"/{form.name}"}))
+    return FlowResult(state, replies)
+
+
+def help_(state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """Commands available to the user's role with one line each."""
+    return FlowResult(state, [Text("help.text", {"role": Label(f"role.{ctx.role}"), "menu": _menu(ctx.role), "commands": [f"/{c}" for c in commands_for(ctx.role)]})])
+
+
+def lang(state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """Offer the interface languages."""
+    rows = tuple((InlineButton(Label(f"lang.name_{code}"), data=f"{LANG_PREFIX}{code}"),) for code in LOCALES)
+    return FlowResult(state, [Text("lang.choose", {}, InlineKeyboard(rows))])
+
+
+def choose_lang(state: ConversationState, ctx: FlowContext, data: str) -> FlowResult:
+    """Switch the interface language from a lang:<code> button."""
+    code = data.removeprefix(LANG_PREFIX)
+    if code not in LOCALES:
+        return FlowResult(state, [Text("hint.stale_button")])
+    return FlowResult(state, [Text("lang.switched", {"language": Label(f"lang.name_{code}")})], [SetLocale(code)])
+
+
+def cancel(state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """Leave the active form keeping its draft, or say there is nothing to cancel."""
+    form = FORMS.get(state.active or "")
+    if form is None:
+        return FlowResult(state, [Text("cancel.nothing", {}, RemoveKeyboard())])
+    return engine.cancel(form, state, ctx)
+
+
+def whoami(state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """The user's id, role, language and masked profile (facts provided by the service)."""
+    facts = ctx.facts
+    return FlowResult(
+        state,
+        [
+            Text(
+                "whoami.text",
+                {
+                    "user_id": ctx.user_id,
+                    "role": Label(f"role.{ctx.role}"),
+                    "language": Label(f"lang.name_{ctx.locale}"),
+                    "name": facts.get("name") or Label("whoami.unset"),
+                    "mobile": facts.get("mobile_masked") or Label("whoami.unset"),
+                },
+            )
+        ],
+    )
+
+
+def open_form(name: str, state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """Start or resume a form by name, prefilled from facts the service supplies."""
+    form = FORMS[name]
+    prefill = ctx.facts.get("prefill", {}).get(name)
+    return engine.start(form, state, ctx, prefill=None if state.forms.get(name) else prefill)
+
+
+def on_input(state: ConversationState, event: Event, ctx: FlowContext) -> FlowResult:
+    """Any non-command input: feed the active form, or hint what the bot expects."""
+    if isinstance(event, Command) and event.name == "back":
+        event = ButtonPress(engine.nav("back"))
+    if isinstance(event, ButtonPress) and event.data.startswith(engine.NAV + ":drop:"):
+        return engine.drop_draft(event.data.split(":", 2)[2], state)
+    form = FORMS.get(state.active or "")
+    if form is not None and not isinstance(event, Command):
+        return engine.handle(form, state, event, ctx)
+    if isinstance(event, Command):
+        return FlowResult(state, [Text("hint.unknown_command", {"command": f"/{event.name}"})])
+    if isinstance(event, ButtonPress):
+        return FlowResult(state, [Text("hint.stale_button")])
+    return FlowResult(replace(state), [Text("hint.no_active_form")])

@@ -1,0 +1,329 @@
+"""Declarative step-by-step forms with back, edit-a-field, cancel and resume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Callable, Sequence
+
+from flows.context import FlowContext
+from flows.events import ButtonPress, Command, ContactShared, Event, FileInput, TextInput, event_kind
+from flows.replies import (
+    InlineButton,
+    InlineKeyboard,
+    Label,
+    Markup,
+    RemoveKeyboard,
+    Reply,
+    ReplyButton,
+    ReplyKeyboard,
+    Text,
+)
+from flows.state import ConversationState, FormProgress
+
+NAV = "fm"  # callback-data namespace of form navigation
+
+
+class InputKind(StrEnum):
+    """What kind of input a step takes."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    CONTACT = "contact"
+    FILE = "file"
+
+
+class Invalid(Exception):
+    """Raised by a step parser: the input is rejected with a localized explanation."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice step; `value` goes into callback data, keep it short."""
+
+    value: str
+    label: Label
+
+
+Parser = Callable[[Event, FlowContext, dict[str, Any]], Any]
+Choices = Callable[[FlowContext, dict[str, Any]], Sequence[Choice]]
+Formatter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One declarative step: prompt, input kind, parser/validator, options and summary display."""
+
+    name: str
+    prompt: str
+    kind: InputKind = InputKind.TEXT
+    parse: Parser | None = None
+    choices: Choices | None = None
+    when: Callable[[dict[str, Any]], bool] | None = None
+    label: str = ""
+    show: Formatter | None = None
+    editable: bool = True
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """Outcome of one event: new state, replies to send and side effects for the service layer."""
+
+    state: ConversationState
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Any] = field(default_factory=list)
+
+
+Completer = Callable[[dict[str, Any], FlowContext], tuple[list[Reply], list[Any]]]
+
+
+@dataclass(frozen=True)
+class Form:
+    """A named sequence of steps ending in a summary the user confirms."""
+
+    name: str
+    steps: tuple[Step, ...]
+    summary: str
+    complete: Completer
+    title: str = ""
+
+    def step(self, name: str) -> Step:
+        """Step by name; KeyError when the form has no such step."""
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def applicable(self, values: dict[str, Any]) -> list[Step]:
+        """Steps that apply given the values so far (a `when` guard may skip some)."""
+        return [s for s in self.steps if s.when is None or s.when(values)]
+
+    def next_step(self, current: str | None, values: dict[str, Any]) -> str | None:
+        """Name of the first applicable step after `current` still to ask, else None (summary)."""
+        names = [s.name for s in self.applicable(values)]
+        start = names.index(current) + 1 if current in names else 0
+        for name in names[start:]:
+            return name
+        return None
+
+
+SUMMARY = "__summary__"
+
+
+def nav(action: str, arg: str = "") -> str:
+    """Callback data for a navigation button."""
+    return f"{NAV}:{action}:{arg}" if arg else f"{NAV}:{action}"
+
+
+def _nav_row(back: bool) -> tuple[InlineButton, ...]:
+    row = []
+    if back:
+        row.append(InlineButton(Label("form.back"), data=nav("back")))
+    row.append(InlineButton(Label("form.cancel"), data=nav("cancel")))
+    return tuple(row)
+
+
+def _prompt(form: Form, progress: FormProgress, ctx: FlowContext) -> list[Reply]:
+    if progress.step == SUMMARY:
+        return [_summary(form, progress, ctx)]
+    step = form.step(progress.step)
+    back = bool(progress.history)
+    params: dict[str, Any] = {}
+    prompt: Label = Label(step.prompt)
+    if step.name in progress.values:
+        shown = _display(step, progress.values[step.name])
+        prompt = Label("form.prompt_with_current", {"prompt": Label(step.prompt), "current": shown})
+    markup: Markup
+    if step.kind is InputKind.CHOICE and step.choices is not None:
+        rows = [
+            (InlineButton(c.label, data=nav("c", f"{step.name}:{c.value}")),)
+            for c in step.choices(ctx, progress.values)
+        ]
+        markup = InlineKeyboard(rows=tuple(rows) + (_nav_row(back),))
+    elif step.kind is InputKind.CONTACT:
+        rows2: list[tuple[ReplyButton, ...]] = [(ReplyButton(Label("form.share_contact"), request_contact=True),)]
+        nav_buttons = [ReplyButton(Label("form.cancel"), data=nav("cancel"))]
+        if back:
+            nav_buttons.insert(0, ReplyButton(Label("form.back"), data=nav("back")))
+        rows2.append(tuple(nav_buttons))
+        markup = ReplyKeyboard(rows=tuple(rows2), one_time=False)
+    else:
+        markup = InlineKeyboard(rows=(_nav_row(back),))
+    params["prompt"] = prompt
+    return [Text("form.prompt", params, markup)]
+
+
+def _display(step: Step, value: Any) -> Any:
+    return step.show(value) if step.show else value
+
+
+def _summary(form: Form, progress: FormProgress, ctx: FlowContext) -> Text:
+    lines = []
+    edit_rows = []
+    for s in form.applicable(progress.values):
+        if s.name not in progress.values:
+            continue
+        lines.append({"label": Label(s.label or s.prompt), "value": _display(s, progress.values[s.name])})
+        if s.editable:
+            edit_rows.append(
+                (InlineButton(Label("form.edit_field", {"field": Label(s.label or s.prompt)}), data=nav("e", s.name)),)
+            )
+    rows = tuple(edit_rows) + (
+        (InlineButton(Label("form.confirm"), data=nav("ok")),),
+        _nav_row(back=False),
+    )
+    return Text(form.summary, {"fields": lines, "title": Label(form.title) if form.title else ""}, InlineKeyboard(rows))
+
+
+def start(form: Form, state: ConversationState, ctx: FlowContext, prefill: dict[str, Any] | None = None) -> FlowResult:
+    """Open a form: resume its saved draft if there is one, else ask the first step."""
+    existing = state.forms.get(form.name)
+    if existing is not None:
+        new_state = state.with_progress(form.name, existing)
+        return FlowResult(new_state, [Text("form.resumed")] + _prompt(form, existing, ctx))
+    values = dict(prefill or {})
+    first = form.next_step(None, values) or SUMMARY
+    progress = FormProgress(step=first, values=values)
+    return FlowResult(state.with_progress(form.name, progress), _prompt(form, progress, ctx))
+
+
+def cancel(form: Form, state: ConversationState, ctx: FlowContext) -> FlowResult:
+    """Leave the form but keep the draft; offer to delete it."""
+    markup = InlineKeyboard(rows=((InlineButton(Label("form.delete_draft"), data=nav("drop", form.name)),),))
+    replies: list[Reply] = [Text("form.cancelled_kept", {"title": Label(form.title)}, RemoveKeyboard())]
+    replies.append(Text("form.delete_draft_offer", {}, markup))
+    return FlowResult(state.deactivated(), replies)
+
+
+def drop_draft(form_name: str, state: ConversationState) -> FlowResult:
+    """Delete a saved draft after the user confirmed it."""
+    if form_name not in state.forms:
+        return FlowResult(state, [Text("form.no_draft")])
+    return FlowResult(state.without_form(form_name), [Text("form.draft_deleted")])
+
+
+def _goto(form: Form, state: ConversationState, progress: FormProgress, ctx: FlowContext, left_contact: bool) -> FlowResult:
+    replies: list[Reply] = []
+    if left_contact and progress.step != SUMMARY and form.step(progress.step).kind is not InputKind.CONTACT:
+        replies.append(Text("form.keyboard_closed", {}, RemoveKeyboard()))
+    elif left_contact and progress.step == SUMMARY:
+        replies.append(Text("form.keyboard_closed", {}, RemoveKeyboard()))
+    replies.extend(_prompt(form, progress, ctx))
+    return FlowResult(state.with_progress(form.name, progress), replies)
+
+
+def _advance(form: Form, state: ConversationState, progress: FormProgress, value: Any, ctx: FlowContext) -> FlowResult:
+    values = dict(progress.values)
+    values[progress.step] = value
+    current = form.step(progress.step)
+    # Drop answers to steps that no longer apply after this change.
+    applicable = {s.name for s in form.applicable(values)}
+    values = {k: v for k, v in values.items() if k in applicable}
+    if progress.editing:
+        missing = [s.name for s in form.applicable(values) if s.name not in values]
+        nxt = missing[0] if missing else SUMMARY
+        history = progress.history + (progress.step,)
+        new = FormProgress(step=nxt, values=values, history=history, editing=nxt != SUMMARY)
+    else:
+        nxt = form.next_step(progress.step, values) or SUMMARY
+        new = FormProgress(step=nxt, values=values, history=progress.history + (progress.step,))
+    return _goto(form, state, new, ctx, left_contact=current.kind is InputKind.CONTACT)
+
+
+def _back(form: Form, state: ConversationState, progress: FormProgress, ctx: FlowContext) -> FlowResult:
+    if not progress.history:
+        return FlowResult(state, [Text("form.at_first_step")] + _prompt(form, progress, ctx))
+    previous = progress.history[-1]
+    left_contact = progress.step != SUMMARY and form.step(progress.step).kind is InputKind.CONTACT
+    new = replace(progress, step=previous, history=progress.history[:-1])
+    return _goto(form, state, new, ctx, left_contact=left_contact)
+
+
+def handle(form: Form, state: ConversationState, event: Event, ctx: FlowContext) -> FlowResult:
+    """Apply one event to the active form; invalid input never loses what was entered."""
+    progress = state.forms[form.name]
+    if isinstance(event, ButtonPress) and event.data.startswith(NAV + ":"):
+        return _handle_nav(form, state, progress, event.data, ctx)
+    if progress.step == SUMMARY:
+        return FlowResult(state, [Text("form.use_buttons")] + _prompt(form, progress, ctx))
+    step = form.step(progress.step)
+    expected = _expects(step)
+    kind = event_kind(event)
+    if kind not in expected:
+        return FlowResult(state, [Text(f"hint.expected_{expected[0]}")] + _prompt(form, progress, ctx))
+    try:
+        value = step.parse(event, ctx, progress.values) if step.parse else _default_parse(event)
+    except Invalid as bad:
+        return FlowResult(state, [Text(bad.key, bad.params)] + _prompt(form, progress, ctx))
+    return _advance(form, state, progress, value, ctx)
+
+
+def _expects(step: Step) -> tuple[str, ...]:
+    if step.kind is InputKind.CHOICE:
+        return ("button",)
+    if step.kind is InputKind.CONTACT:
+        return ("contact", "text")
+    if step.kind is InputKind.FILE:
+        return ("photo", "document")
+    return ("text",)
+
+
+def _default_parse(event: Event) -> Any:
+    if isinstance(event, TextInput):
+        value = event.text.strip()
+        if not value:
+            raise Invalid("hint.expected_text")
+        return value
+    if isinstance(event, ContactShared):
+        return event.phone
+    if isinstance(event, FileInput):
+        return {"file_id": event.file_id, "file_unique_id": event.file_unique_id, "kind": event.kind}
+    raise Invalid("hint.expected_text")
+
+
+def _handle_nav(form: Form, state: ConversationState, progress: FormProgress, data: str, ctx: FlowContext) -> FlowResult:
+    parts = data.split(":", 2)
+    action = parts[1] if len(parts) > 1 else ""
+    arg = parts[2] if len(parts) > 2 else ""
+    if action == "back":
+        return _back(form, state, progress, ctx)
+    if action == "cancel":
+        return cancel(form, state, ctx)
+    if action == "drop":
+        return drop_draft(arg, state)
+    if action == "ok" and progress.step == SUMMARY:
+        replies, effects = form.complete(progress.values, ctx)
+        return FlowResult(state.without_form(form.name), replies, effects)
+    if action == "e" and progress.step == SUMMARY:
+        try:
+            target = form.step(arg)
+        except KeyError:
+            return FlowResult(state, [Text("hint.stale_button")])
+        if not target.editable:
+            return FlowResult(state, [Text("hint.stale_button")])
+        new = FormProgress(step=target.name, values=progress.values, history=progress.history + (SUMMARY,), editing=True)
+        return _goto(form, state, new, ctx, left_contact=False)
+    if action == "c" and progress.step != SUMMARY:
+        step_name, _, value = arg.partition(":")
+        step = form.step(progress.step)
+        if step_name != step.name or step.kind is not InputKind.CHOICE:
+            return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
+        options = {c.value for c in (step.choices(ctx, progress.values) if step.choices else [])}
+        if value not in options:
+            return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
+        try:
+            parsed = step.parse(ButtonPress(value), ctx, progress.values) if step.parse else value
+        except Invalid as bad:
+            return FlowResult(state, [Text(bad.key, bad.params)] + _prompt(form, progress, ctx))
+        return _advance(form, state, progress, parsed, ctx)
+    return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
+
+
+def is_form_command(event: Event) -> bool:
+    """True for commands a form answers itself (/back)."""
+    return isinstance(event, Command) and event.name == "back"

@@ -1,0 +1,30 @@
+"""Which commands each role sees: one table for the welcome text, /help and setMyCommands."""
+
+from __future__ import annotations
+
+CANDIDATE = "candidate"
+STAFF_ROLES = ("admin", "staff")
+EXAM_ROLES = ("proctor", "assessor", "supervisor")
+ROLES = (CANDIDATE, "admin", "staff", "proctor", "assessor", "supervisor")
+INVITABLE_ROLES = ("admin", "staff", "proctor", "assessor", "supervisor")
+
+_COMMON = ("start", "help", "profile", "lang", "cancel", "whoami")
+
+COMMANDS: dict[str, tuple[str, ...]] = {
+    CANDIDATE: _COMMON,
+    "proctor": _COMMON,
+    "assessor": _COMMON,
+    "supervisor": _COMMON,
+    "staff": _COMMON + ("invite",),
+    "admin": _COMMON + ("invite",),
+}
+
+
+def commands_for(role: str) -> tuple[str, ...]:
+    """Commands shown to a role, in menu order."""
+    return COMMANDS.get(role, COMMANDS[CANDIDATE])
+
+
+def is_staff(role: str) -> bool:
+    """True for staff and admins."""
+    return role in STAFF_ROLES

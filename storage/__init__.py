@@ -1,0 +1,1 @@
+"""SQLModel models, repositories and Alembic migrations for the shared store."""

@@ -1,0 +1,167 @@
+"""Database tables. PII columns hold ciphertext (`*_enc`) plus a keyed hash (`*_hash`) for lookups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current UTC time."""
+    return datetime.now(timezone.utc)
+
+
+def _bigint_pk() -> Any:
+    return Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+
+
+class UserAccount(SQLModel, table=True):
+    """A Telegram user known to the bot, with role, language and (encrypted) profile."""
+
+    __tablename__ = "user_account"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    role: str = Field(default="candidate", max_length=16, index=True)
+    locale: Optional[str] = Field(default=None, max_length=8)
+    first_name: Optional[str] = Field(default=None, max_length=128)
+    username: Optional[str] = Field(default=None, max_length=64)
+    full_name: Optional[str] = Field(default=None, max_length=64)
+    phone_enc: Optional[str] = Field(default=None, max_length=512)
+    phone_hash: Optional[str] = Field(default=None, max_length=64, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """Per-user conversation state, encrypted as a whole (drafts hold PII); `version` is the optimistic lock."""
+
+    __tablename__ = "conversation"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    data_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    version: int = Field(default=0, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already processed (kept for the retention window)."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Invite(SQLModel, table=True):
+    """One-time staff invitation; only the token's hash is stored."""
+
+    __tablename__ = "invite"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    used_at: Optional[datetime] = None
+
+
+class AuditLog(SQLModel, table=True):
+    """Who changed what and when, with masked before/after values (K4 §13 traceability)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    before: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Institution(SQLModel, table=True):
+    """An evaluation body (技工院校, 企业 or 社会培训评价组织)."""
+
+    __tablename__ = "institution"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    name: str = Field(max_length=128)
+    kind: str = Field(max_length=16)
+    region: str = Field(default="", max_length=32)
+
+
+class Occupation(SQLModel, table=True):
+    """A filed occupation/work type with the levels the body may certify (L5)."""
+
+    __tablename__ = "occupation"
+    __table_args__ = (UniqueConstraint("institution_id", "code", "work_type"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=64)
+    work_type: str = Field(default="", max_length=64)
+    levels: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Announcement(SQLModel, table=True):
+    """A registration announcement (R1): occupation, levels, window, sites, fee."""
+
+    __tablename__ = "announcement"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    occupation_id: int = Field(foreign_key="occupation.id")
+    title: str = Field(max_length=200)
+    levels: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    conditions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    registration_start: date
+    registration_end: date
+    sites: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fee_yuan: int = 0
+    status: str = Field(default="open", max_length=16)
+
+
+class ExamBatch(SQLModel, table=True):
+    """One certification batch of an occupation and level."""
+
+    __tablename__ = "exam_batch"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    announcement_id: Optional[int] = Field(default=None, foreign_key="announcement.id")
+    occupation_id: int = Field(foreign_key="occupation.id")
+    level: int
+    name: str = Field(max_length=200)
+    exam_date: date
+    status: str = Field(default="planned", max_length=16)
+
+
+class Certificate(SQLModel, table=True):
+    """A certificate record with the K1 fields; the holder's ID number is encrypted with a lookup hash."""
+
+    __tablename__ = "certificate"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)
+    holder_name: str = Field(max_length=64)
+    id_type: str = Field(max_length=3)
+    id_number_enc: str = Field(max_length=512)
+    id_number_hash: str = Field(max_length=64, index=True)
+    work_unit: str = Field(default="", max_length=128)
+    occupation: str = Field(max_length=64)
+    work_type: str = Field(default="", max_length=64)
+    level: int
+    issue_date: date
+    evaluator: str = Field(default="", max_length=128)
+    issuer: str = Field(max_length=128)
+    status: str = Field(default="valid", max_length=16)
+    status_reason: Optional[str] = Field(default=None, max_length=256)
+    created_at: datetime = Field(default_factory=utcnow)
