@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows import engine
 from flows.context import FlowContext
 from flows.effects import SetLocale
 from flows.engine import FlowResult, Form
-from flows.events import ButtonPress, Command, Event
+from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
 from flows.profile import PROFILE_FORM
 from flows.replies import InlineButton, InlineKeyboard, Label, RemoveKeyboard, Text
@@ -24,9 +22,10 @@ def _menu(role: str) -> list[Label]:
     return [Label(f"cmd.{c}", {}) for c in commands_for(role)]
 
 
-def start(state: ConversationState, ctx: FlowContext) -> FlowResult:
-    """Role-aware welcome with the command menu; an unfinished form is mentioned."""
-    replies = [Text(f"start.welcome_{ctx.role}", {"commands": [f"/{c}" for c in commands_for(ctx.role)], "menu": _menu(ctx.role)})]
+def start(state: ConversationState, ctx: FlowContext, notice: Text | None = None) -> FlowResult:
+    """Role-aware welcome with the command menu, after an optional notice; an unfinished form is mentioned."""
+    replies = [notice] if notice else []
+    replies += [Text(f"start.welcome_{ctx.role}", {"commands": [f"/{c}" for c in commands_for(ctx.role)], "menu": _menu(ctx.role)})]
     if state.active:
         form = FORMS.get(state.active)
         if form:
@@ -94,6 +93,8 @@ def on_input(state: ConversationState, event: Event, ctx: FlowContext) -> FlowRe
         event = ButtonPress(engine.nav("back"))
     if isinstance(event, ButtonPress) and event.data.startswith(engine.NAV + ":drop:"):
         return engine.drop_draft(event.data.split(":", 2)[2], state)
+    if isinstance(event, Unsupported) and event.kind == "edited":
+        return FlowResult(state, [Text("hint.edited_ignored")])
     form = FORMS.get(state.active or "")
     if form is not None and not isinstance(event, Command):
         return engine.handle(form, state, event, ctx)
@@ -101,4 +102,6 @@ def on_input(state: ConversationState, event: Event, ctx: FlowContext) -> FlowRe
         return FlowResult(state, [Text("hint.unknown_command", {"command": f"/{event.name}"})])
     if isinstance(event, ButtonPress):
         return FlowResult(state, [Text("hint.stale_button")])
-    return FlowResult(replace(state), [Text("hint.no_active_form")])
+    if isinstance(event, Unsupported):
+        return FlowResult(state, [Text("hint.unsupported")])
+    return FlowResult(state, [Text("hint.no_active_form")])

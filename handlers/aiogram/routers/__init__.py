@@ -1,0 +1,1 @@
+"""One router per feature/role; assembled in handlers.aiogram.setup."""

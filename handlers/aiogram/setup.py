@@ -1,0 +1,17 @@
+"""Dispatcher assembly: middleware and routers in one explicit place."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+
+from bot.app import App
+from handlers.aiogram.middleware import UpdateScopeMiddleware
+from handlers.aiogram.routers import common, forms, staff
+
+
+def build_dispatcher(app: App) -> Dispatcher:
+    """A Dispatcher with the update-scope middleware and the routers, most specific first."""
+    dp = Dispatcher(disable_fsm=True, app=app)
+    dp.update.outer_middleware(UpdateScopeMiddleware(app))
+    dp.include_routers(common.create_router(), staff.create_router(), forms.create_router())
+    return dp
