@@ -35,7 +35,7 @@ async def save(session: AsyncSession, user_id: int, data_enc: str, expected_vers
         .values(data_enc=data_enc, version=expected_version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    result = await session.execute(stmt)
+    result = await (await session.connection()).execute(stmt)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleState(user_id)
     return expected_version + 1

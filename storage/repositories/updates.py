@@ -26,12 +26,12 @@ async def claim(session: AsyncSession, update_id: int) -> bool:
 
 async def release(session: AsyncSession, update_id: int) -> None:
     """Forget an update id whose processing failed, so a redelivery is processed."""
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id))  # type: ignore[arg-type]
+    await (await session.connection()).execute(delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id))  # type: ignore[arg-type]
     await session.commit()
 
 
 async def purge(session: AsyncSession, retention: timedelta) -> int:
     """Delete ids older than the retention window; returns how many were removed."""
-    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < utcnow() - retention))  # type: ignore[arg-type]
+    result = await (await session.connection()).execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < utcnow() - retention))  # type: ignore[arg-type]
     await session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
