@@ -54,12 +54,28 @@ def sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _sqlite_autocommit_driver(dbapi_connection: object, _record: object) -> None:
+    """Let SQLAlchemy, not the driver, open transactions (needed for BEGIN IMMEDIATE)."""
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _sqlite_begin_immediate(conn: object) -> None:
+    """Take SQLite's write lock at the start of every transaction.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked" when another
+    writer committed in between (WAL snapshot conflict); IMMEDIATE makes writers queue on busy_timeout instead.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     """Async engine for the given DATABASE_URL."""
     ensure_sqlite_dir(url)
     if is_sqlite(url):
         engine = create_async_engine(async_url(url), echo=echo, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_autocommit_driver)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
 
