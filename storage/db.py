@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,14 +68,19 @@ def _sqlite_begin_immediate(conn: object) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
+def configure_sqlite(engine: Engine) -> None:
+    """Install the SQLite hooks (WAL pragmas, driver autocommit, BEGIN IMMEDIATE) on a sync engine."""
+    event.listen(engine, "connect", sqlite_pragmas)
+    event.listen(engine, "connect", _sqlite_autocommit_driver)
+    event.listen(engine, "begin", _sqlite_begin_immediate)
+
+
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     """Async engine for the given DATABASE_URL."""
     ensure_sqlite_dir(url)
     if is_sqlite(url):
         engine = create_async_engine(async_url(url), echo=echo, connect_args={"timeout": 10})
-        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
-        event.listen(engine.sync_engine, "connect", _sqlite_autocommit_driver)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from bot.settings import Framework, Settings
 from handlers.base import Transport
 from handlers.registry import create_transport
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.pg import temporary_database
 from tests.support.spec import assert_valid
 
 TEST_TOKEN = "123456:TEST-token-for-the-emulator"
@@ -24,10 +25,10 @@ TRANSPORTS = [Framework.AIOGRAM, Framework.PTB]
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings isolated from the developer's environment and .env file."""
+    """Settings isolated from the developer's environment and .env file (SQLite in tmp_path by default)."""
     values: dict[str, Any] = {
         "data_dir": tmp_path / "data",
-        "database_url": os.environ.get("SKILLBOT_TEST_DATABASE_URL", "") or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "database_url": f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "data_key": TEST_DATA_KEY,
         "admin_ids": [ADMIN_ID],
         "bot_username": "skillbot_test_bot",
@@ -37,9 +38,19 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh store per test: SQLite in tmp_path, or a new PostgreSQL database when SKILLBOT_TEST_DB=postgres."""
+    if os.environ.get("SKILLBOT_TEST_DB", "sqlite") == "postgres":
+        with temporary_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[App]:
     """An App with its schema created on a fresh store."""
-    application = build_app(make_settings(tmp_path))
+    application = build_app(make_settings(tmp_path, database_url=database_url))
     await application.create_schema()
     yield application
     await application.close()
@@ -94,9 +105,17 @@ class Harness:
 
 
 @pytest.fixture(params=TRANSPORTS, ids=lambda f: f.value)
-async def harness(request: pytest.FixtureRequest, tmp_path: Path, fake_api: FakeBotApi) -> AsyncIterator[Harness]:
+async def harness(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str, fake_api: FakeBotApi
+) -> AsyncIterator[Harness]:
     """Production transport (aiogram, then PTB) wired to the emulator; every captured call is spec-checked."""
-    settings = make_settings(tmp_path, telegram_bot_token=TEST_TOKEN, telegram_api_base=fake_api.base_url, bot_framework=request.param)
+    settings = make_settings(
+        tmp_path,
+        database_url=database_url,
+        telegram_bot_token=TEST_TOKEN,
+        telegram_api_base=fake_api.base_url,
+        bot_framework=request.param,
+    )
     application = build_app(settings)
     await application.create_schema()
     transport = create_transport(application)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Conversation, utcnow
@@ -27,7 +28,10 @@ async def save(session: AsyncSession, user_id: int, data_enc: str, expected_vers
         if existing is not None:
             raise StaleState(user_id)
         session.add(Conversation(user_id=user_id, data_enc=data_enc, version=1))
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # a concurrent first save won the primary key (PostgreSQL)
+            raise StaleState(user_id) from exc
         return 1
     stmt = (
         update(Conversation)
