@@ -1,0 +1,229 @@
+"""`skillbot` command line: run modes, database, demo data and staff roles. Errors are one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable, NoReturn, Sequence
+
+from bot.app import App, build_app
+from bot.cli_errors import CliError, describe
+from bot.logs import configure_logging
+from bot.settings import Settings
+from flows.menu import INVITABLE_ROLES, ROLES
+
+log = logging.getLogger("skillbot")
+
+Handler = Callable[[argparse.Namespace, App], Awaitable[int]]
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are a single line on stderr (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `skillbot …: error: message` and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_id(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a Telegram id: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("a Telegram id is a positive integer")
+    return number
+
+
+async def _run(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import run_auto
+
+    await run_auto(app)
+    return 0
+
+
+async def _console(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import run_console
+
+    await run_console(app, user_id=args.user, role=args.role, demo=not app.settings.has_token)
+    return 0
+
+
+async def _polling(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import ensure_schema_current, require_token, run_polling
+
+    require_token(app, "polling")
+    await ensure_schema_current(app)
+    await run_polling(app)
+    return 0
+
+
+async def _webhook(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import ensure_schema_current, require_token, run_webhook
+
+    require_token(app, "webhook")
+    await ensure_schema_current(app)
+    await run_webhook(app)
+    return 0
+
+
+async def _db_upgrade(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import schema_revision, upgrade_database
+
+    await upgrade_database(app, args.revision)
+    at, _ = await schema_revision(app)
+    print(f"database upgraded; schema revision: {at}")
+    return 0
+
+
+async def _db_current(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import schema_revision
+
+    at, newest = await schema_revision(app)
+    print(f"schema revision: {at or 'none'} (newest: {newest})")
+    return 0 if at == newest else 1
+
+
+async def _demo_data(args: argparse.Namespace, app: App) -> int:
+    from bot.demo import load_demo
+    from bot.runmodes import upgrade_database
+
+    await upgrade_database(app)
+    s = await load_demo(app)
+    print(
+        f"demo data: institution {s.institution_code}; occupations {s.occupations}; announcements {s.announcements}; "
+        f"batches {s.batches}; staff {s.staff}; certificates {s.certificates}; rows created {s.created}"
+    )
+    return 0
+
+
+async def _staff_add(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import ensure_schema_current
+    from bot.services.staff_admin import set_role
+
+    await ensure_schema_current(app)
+    change = await set_role(app, args.telegram_id, args.role)
+    if change.before == change.after:
+        print(f"user {change.user_id} already has role {change.after}")
+    else:
+        print(f"user {change.user_id}: role {change.before or '(new account)'} -> {change.after}")
+    return 0
+
+
+async def _staff_list(args: argparse.Namespace, app: App) -> int:
+    from bot.runmodes import ensure_schema_current
+    from bot.services.staff_admin import list_staff
+
+    await ensure_schema_current(app)
+    rows = await list_staff(app)
+    print(f"{'telegram_id':>12}  {'role':<10}  {'locale':<6}  name")
+    for row in rows:
+        print(f"{row.user_id:>12}  {row.role:<10}  {row.locale:<6}  {row.name or '-'}")
+    return 0
+
+
+def _command(sub: Any, name: str, summary: str, description: str, handler: Handler | None = None) -> Parser:
+    """Add one subcommand with its one-line summary (in the parent's --help) and its own description."""
+    parser: Parser = sub.add_parser(name, help=summary, description=description)
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> Parser:
+    """The argument parser with every subcommand."""
+    parser = Parser(prog="skillbot", description="Telegram assistant for vocational skill level certification.")
+    parser.add_argument("--env-file", type=Path, metavar="FILE", help="read settings from FILE instead of ./.env")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _command(
+        sub, "run", "console demo without a token, webhook with WEBHOOK_URL, else polling",
+        "Migrate the database, then pick a mode: no TELEGRAM_BOT_TOKEN → console demo with demo data; "
+        "token and WEBHOOK_URL → webhook server; token only → long polling.", _run,
+    )
+    console = _command(
+        sub, "console", "chat with the bot in the terminal",
+        "Chat with the bot in the terminal: #1 presses button 1, #contact PHONE shares a phone number, #quit leaves. "
+        "Without a token the database is migrated and seeded with demo data first.", _console,
+    )
+    console.add_argument("--as", dest="role", choices=ROLES, help="give the console user this role first (audited)")
+    console.add_argument("--user", type=_positive_id, default=1, metavar="ID", help="the console user's Telegram id (default 1)")
+    _command(sub, "polling", "long polling (needs TELEGRAM_BOT_TOKEN)",
+             "Run with long polling; needs TELEGRAM_BOT_TOKEN and a migrated database.", _polling)
+    _command(sub, "webhook", "webhook server (needs the token, WEBHOOK_URL and WEBHOOK_SECRET)",
+             "Serve the Telegram webhook until SIGTERM; needs TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET and a "
+             "migrated database.", _webhook)
+
+    db = _command(sub, "db", "database schema", "Database schema migrations (Alembic).")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = _command(db_sub, "upgrade", "apply migrations to DATABASE_URL",
+                       "Apply the shipped migrations to DATABASE_URL.", _db_upgrade)
+    upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
+    _command(db_sub, "current", "show the schema revision (exit 1 when not up to date)",
+             "Show the database's schema revision; exit 1 when it is not the newest.", _db_current)
+
+    _command(sub, "demo-data", "load the demo institution, staff and 300 certificates (idempotent)",
+             "Migrate the database and load the demo data; running it again adds nothing.", _demo_data)
+
+    staff = _command(sub, "staff", "staff roles", "Grant and list staff roles.")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    add = _command(staff_sub, "add", "grant a role to a Telegram user (audited)",
+                   "Grant a role to a Telegram user; the change is written to the audit log.", _staff_add)
+    add.add_argument("--telegram-id", type=_positive_id, required=True, metavar="N", help="the user's numeric Telegram id")
+    add.add_argument("--role", required=True, choices=INVITABLE_ROLES, help="role to grant")
+    _command(staff_sub, "list", "list accounts with a staff or exam role (names masked)",
+             "List accounts with a staff or exam role; names are masked.", _staff_list)
+    return parser
+
+
+def load_settings(env_file: Path | None) -> Settings:
+    """Settings from the environment and the given (or default) .env file."""
+    if env_file is not None and not env_file.is_file():
+        raise CliError(f"env file not found: {env_file}")
+    return Settings(_env_file=env_file or ".env")  # type: ignore[call-arg]
+
+
+NOISY_LOGGERS = ("alembic.runtime.plugins",)
+
+
+def _configure_logging(level: str) -> None:
+    try:
+        configure_logging(level)
+    except ValueError:
+        raise CliError(f"LOG_LEVEL {level!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)") from None
+    if logging.getLogger().level > logging.DEBUG:
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _execute(handler: Handler, args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        app = build_app(settings)
+    except ValueError as exc:  # our own checks: DATA_KEY length, default locale
+        raise CliError(str(exc)) from None
+    try:
+        return await handler(args, app)
+    finally:
+        await app.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `skillbot` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.env_file)
+        _configure_logging(settings.log_level)
+        return asyncio.run(_execute(args.handler, args, settings))
+    except KeyboardInterrupt:
+        print("skillbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.debug("command failed", exc_info=True)
+        print(f"skillbot: error: {describe(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Idempotent demo data: one 技工院校 with filed occupations, an open announcement, a batch, staff, certificates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import demo_data as data
+from bot.app import App
+from bot.normalize import id_like
+from flows.menu import CANDIDATE
+from storage.models import Announcement, Certificate, ExamBatch, Institution, Occupation
+from storage.repositories import audit, catalog, certificates, users
+
+REGISTRATION_OPENED_DAYS_AGO = 7
+REGISTRATION_DAYS = 18
+EXAM_DAYS_AFTER_REGISTRATION = 10
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """Demo rows present after loading, and how many rows this run inserted."""
+
+    institution_code: str
+    occupations: int
+    announcements: int
+    batches: int
+    staff: int
+    certificates: int
+    created: int
+
+
+async def has_institution(app: App) -> bool:
+    """True when the store holds at least one institution (the demo is then not loaded automatically)."""
+    async with app.sessions() as session:
+        return await catalog.any_institution(session)
+
+
+async def _institution(session: AsyncSession) -> tuple[Institution, int]:
+    found = await catalog.institution_by_code(session, data.INSTITUTION_CODE)
+    if found is not None:
+        return found, 0
+    row = Institution(
+        code=data.INSTITUTION_CODE, name=data.INSTITUTION_NAME, kind=data.INSTITUTION_KIND, region=data.INSTITUTION_REGION
+    )
+    await catalog.add(session, row)
+    return row, 1
+
+
+async def _occupations(session: AsyncSession, institution_id: int) -> tuple[dict[str, Occupation], int]:
+    rows: dict[str, Occupation] = {}
+    created = 0
+    for item in data.OCCUPATIONS:
+        row = await catalog.occupation(session, institution_id, item.code, item.work_type)
+        if row is None:
+            row = Occupation(
+                institution_id=institution_id, code=item.code, name=item.name, work_type=item.work_type, levels=list(item.levels)
+            )
+            await catalog.add(session, row)
+            created += 1
+        rows[item.code] = row
+    return rows, created
+
+
+async def _announcement_and_batch(session: AsyncSession, institution_id: int, electrician: Occupation, today: date) -> int:
+    """The open 电工 announcement (window around `today`) and its batch; returns rows created."""
+    assert electrician.id is not None
+    created = 0
+    announcement = await catalog.announcement_by_title(session, institution_id, data.ANNOUNCEMENT_TITLE)
+    if announcement is None:
+        opened = today - timedelta(days=REGISTRATION_OPENED_DAYS_AGO)
+        announcement = Announcement(
+            institution_id=institution_id,
+            occupation_id=electrician.id,
+            title=data.ANNOUNCEMENT_TITLE,
+            levels=list(data.ANNOUNCEMENT_LEVELS),
+            conditions=dict(data.ANNOUNCEMENT_CONDITIONS),
+            registration_start=opened,
+            registration_end=opened + timedelta(days=REGISTRATION_DAYS),
+            sites=list(data.ANNOUNCEMENT_SITES),
+            fee_yuan=data.ANNOUNCEMENT_FEE_YUAN,
+            status="open",
+        )
+        await catalog.add(session, announcement)
+        created += 1
+    if await catalog.batch_by_name(session, electrician.id, data.BATCH_NAME) is None:
+        batch = ExamBatch(
+            announcement_id=announcement.id,
+            occupation_id=electrician.id,
+            level=data.BATCH_LEVEL,
+            name=data.BATCH_NAME,
+            exam_date=announcement.registration_end + timedelta(days=EXAM_DAYS_AFTER_REGISTRATION),
+            status="planned",
+        )
+        await catalog.add(session, batch)
+        created += 1
+    return created
+
+
+async def _staff(session: AsyncSession) -> int:
+    """Staff accounts with made-up Telegram ids; existing accounts keep their role."""
+    created = 0
+    for user_id, role in data.STAFF:
+        if await users.get(session, user_id) is None:
+            await users.set_role(session, user_id, role)
+            await audit.record(session, None, "demo_staff", "user", user_id, None, {"role": role})
+            created += 1
+    return created
+
+
+async def _demo_staff_count(session: AsyncSession) -> int:
+    """How many of the demo staff accounts exist with a staff or exam role."""
+    found = 0
+    for user_id, _ in data.STAFF:
+        account = await users.get(session, user_id)
+        found += account is not None and account.role != CANDIDATE
+    return found
+
+
+async def _certificates(app: App, session: AsyncSession) -> int:
+    """Insert the generated certificates that are not stored yet; ID numbers encrypted and hashed."""
+    existing = await certificates.numbers_with_prefix(session, data.INSTITUTION_CODE)
+    rows = []
+    for item in data.generate_certificates():
+        if item.number in existing:
+            continue
+        normalized = id_like(item.id_number)
+        rows.append(
+            Certificate(
+                number=item.number,
+                holder_name=item.holder_name,
+                id_type="201",
+                id_number_enc=app.cipher.encrypt(normalized) or "",
+                id_number_hash=app.cipher.lookup_hash(normalized) or "",
+                work_unit=item.work_unit,
+                occupation=item.occupation.name,
+                work_type=item.occupation.work_type,
+                level=item.level,
+                issue_date=item.issue_date,
+                evaluator=data.INSTITUTION_NAME,
+                issuer=data.INSTITUTION_NAME,
+                status="valid",
+            )
+        )
+    if rows:
+        await certificates.add_many(session, rows)
+    return len(rows)
+
+
+async def load_demo(app: App, today: date | None = None) -> DemoSummary:
+    """Load the demo data once (running it again inserts nothing); the announcement is open around `today`."""
+    today = today or datetime.now(app.tz).date()
+    async with app.sessions() as session:
+        institution, created = await _institution(session)
+        assert institution.id is not None
+        occupations, made = await _occupations(session, institution.id)
+        created += made
+        created += await _announcement_and_batch(session, institution.id, occupations[data.OCCUPATIONS[0].code], today)
+        created += await _staff(session)
+        created += await _certificates(app, session)
+        await session.commit()
+        return DemoSummary(
+            institution_code=institution.code,
+            occupations=len(await catalog.occupations_of(session, institution.id)),
+            announcements=await catalog.count(session, Announcement),
+            batches=await catalog.count(session, ExamBatch),
+            staff=await _demo_staff_count(session),
+            certificates=await certificates.count(session, data.INSTITUTION_CODE),
+            created=created,
+        )

@@ -1,0 +1,225 @@
+"""Terminal chat for the no-token demo: each input line is routed exactly as a Telegram message would be.
+
+`#N` presses button N of the last bot message (or of the reply keyboard), `#contact PHONE` shares the user's
+own phone number, `#photo` / `#file NAME` simulate uploads, `#help` shows the banner, `#quit` or EOF ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+import traceback
+from typing import Awaitable, Callable, TextIO
+
+from bot.app import App
+from bot.services import usecases
+from bot.services.intake import update_scope
+from bot.services.turn import Actor, Outcome, Turn
+from flows.commands import LANG_PREFIX
+from flows.events import ButtonPress, ContactShared, Event, FileInput, TextInput
+from flows.menu import CANDIDATE, STAFF_ROLES
+from handlers.commands import parse_command
+from handlers.console_view import ConsoleButton, ConsoleView
+from storage.repositories import users
+
+log = logging.getLogger(__name__)
+
+Route = Callable[[Turn], Awaitable[Outcome]]
+DIRECTIVE = "#"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # terminal control characters are never printed
+PHOTO_SIZE = (413, 579)  # a 2-inch photo at 300 dpi
+
+
+async def route_text(turn: Turn, text: str) -> Outcome:
+    """A typed message: /start, simple commands, /invite for staff only, everything else is input."""
+    command = parse_command(text)
+    if command is None:
+        return await usecases.user_input(turn, TextInput(text))
+    if command.name == "start":
+        return await usecases.start(turn, command.args)
+    if command.name in usecases.SIMPLE_COMMANDS:
+        return await usecases.simple(turn, command.name, command)
+    if command.name == "invite" and (await turn.user()).role in STAFF_ROLES:
+        return await usecases.invite(turn, command.args)
+    return await usecases.user_input(turn, command)
+
+
+async def route_button(turn: Turn, data: str) -> Outcome:
+    """An inline button press: language buttons, everything else goes to the flow."""
+    if data.startswith(LANG_PREFIX):
+        return await usecases.choose_lang(turn, data)
+    return await usecases.user_input(turn, ButtonPress(data))
+
+
+def _where(exc: BaseException) -> str:
+    """File and line of the failure, without the message (it may echo what the user typed)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
+class Console:
+    """Reads lines from `stdin`, runs each through the shared use cases and prints the replies to `stdout`."""
+
+    def __init__(
+        self,
+        app: App,
+        stdin: TextIO,
+        stdout: TextIO,
+        user_id: int = 1,
+        first_name: str | None = "Console",
+        echo: bool | None = None,
+    ) -> None:
+        self.app = app
+        self.stdin = stdin
+        self.stdout = stdout
+        self.actor = Actor(user_id, user_id, first_name, None)
+        self.echo = (not _isatty(stdin)) if echo is None else echo
+        self.view = ConsoleView(app.i18n)
+        self.locale = app.i18n.resolve(app.settings.default_locale)
+        self.uploads = 0
+
+    async def run(self, banner: bool = True) -> None:
+        """Chat until `#quit` or end of input; no input line can end the loop by failing."""
+        await self._load_locale()
+        if banner:
+            await self.print_banner()
+        while True:
+            if not self.echo:
+                self._write("> ", end="")
+            line = self.stdin.readline()
+            if not line:
+                break
+            if not await self.handle_line(line):
+                break
+        self._lines(self.view.notice(self.app.i18n.render(self.locale, "console.bye")))
+
+    async def print_banner(self) -> None:
+        """How to use the console, in the user's language."""
+        role = await self._role()
+        text = self.app.i18n.render(
+            self.locale,
+            "console.banner",
+            {"user_id": self.actor.user_id, "role": self.app.i18n.render(self.locale, f"role.{role}")},
+        )
+        self._lines(self.view.notice(text))
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one input line; False when the user asked to quit. Never raises on bad input."""
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            return True
+        if self.echo:
+            self._write(f"> {text}")
+        try:
+            if text.startswith(DIRECTIVE):
+                return await self._directive(text[len(DIRECTIVE):])
+            await self._send(lambda turn: route_text(turn, text))
+        except Exception as exc:
+            log.error("console input failed: %s at %s", type(exc).__name__, _where(exc))
+            self._lines(self.view.notice(self.app.i18n.render(self.locale, "error.internal")))
+        return True
+
+    async def _directive(self, body: str) -> bool:
+        name, _, arg = body.strip().partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name in ("quit", "exit"):
+            return False
+        if name == "help":
+            await self.print_banner()
+        elif name.isascii() and name.isdigit():
+            await self._press(int(name))
+        elif name == "contact":
+            await self._contact(arg)
+        elif name == "photo":
+            await self._upload(self._photo())
+        elif name == "file":
+            await self._file(arg)
+        else:
+            self._notice("console.unknown_directive", directive=DIRECTIVE + name)
+        return True
+
+    async def _press(self, number: int) -> None:
+        button = self.view.button(number)
+        if button is None:
+            count = len(self.view.buttons)
+            if count:
+                self._notice("console.no_such_button", number=number, count=count)
+            else:
+                self._notice("console.no_buttons")
+            return
+        await self._press_button(button)
+
+    async def _press_button(self, button: ConsoleButton) -> None:
+        if button.request_contact:
+            self._notice("console.contact_usage")
+        elif button.reply:
+            text = button.text
+            await self._send(lambda turn: route_text(turn, text))
+        elif button.url:
+            self._notice("console.open_url", url=button.url)
+        else:
+            data = button.callback_data or ""
+            await self._send(lambda turn: route_button(turn, data))
+
+    async def _contact(self, phone: str) -> None:
+        if not phone:
+            self._notice("console.contact_usage")
+            return
+        await self._upload(ContactShared(phone=phone, own=True))
+
+    async def _file(self, name: str) -> None:
+        if not name:
+            self._notice("console.file_usage")
+            return
+        self.uploads += 1
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        event = FileInput("document", f"console-doc-{self.uploads}", f"console-doc-u{self.uploads}", 1024, mime, name)
+        await self._upload(event)
+
+    def _photo(self) -> FileInput:
+        self.uploads += 1
+        width, height = PHOTO_SIZE
+        return FileInput(
+            "photo", f"console-photo-{self.uploads}", f"console-photo-u{self.uploads}", 48_000, "image/jpeg", None, width, height
+        )
+
+    async def _upload(self, event: Event) -> None:
+        await self._send(lambda turn: usecases.user_input(turn, event))
+
+    async def _send(self, route: Route) -> None:
+        """Run one route in its own update scope and print the replies after the commit."""
+        async with update_scope(self.app, None, self.actor) as turn:
+            assert turn is not None  # the console always has a user
+            outcome = await route(turn)
+        self.locale = outcome.locale
+        self._lines(self.view.show(outcome.outgoing, outcome.locale))
+
+    async def _role(self) -> str:
+        async with self.app.sessions() as session:
+            user = await users.get(session, self.actor.user_id)
+        return user.role if user is not None else CANDIDATE
+
+    async def _load_locale(self) -> None:
+        async with self.app.sessions() as session:
+            user = await users.get(session, self.actor.user_id)
+        if user is not None and user.locale:
+            self.locale = self.app.i18n.resolve(user.locale)
+
+    def _notice(self, key: str, **params: object) -> None:
+        self._lines(self.view.notice(self.app.i18n.render(self.locale, key, params)))
+
+    def _lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self._write(line)
+
+    def _write(self, text: str, end: str = "\n") -> None:
+        self.stdout.write(_CONTROL.sub("\ufffd", text) + end)
+        self.stdout.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

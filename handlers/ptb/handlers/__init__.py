@@ -1,0 +1,1 @@
+"""One module of PTB handlers per feature/role; registered in handlers.ptb.setup."""
