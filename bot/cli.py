@@ -11,7 +11,19 @@ from typing import Any, Awaitable, Callable, NoReturn, Sequence
 
 from bot.app import App, build_app
 from bot.cli_errors import CliError, describe
+from bot.demo import load_demo
 from bot.logs import configure_logging
+from bot.runmodes import (
+    ensure_schema_current,
+    require_token,
+    run_auto,
+    run_console,
+    run_polling,
+    run_webhook,
+    schema_revision,
+    upgrade_database,
+)
+from bot.services.staff_admin import list_staff, set_role
 from bot.settings import Settings
 from flows.menu import INVITABLE_ROLES, ROLES
 
@@ -39,21 +51,18 @@ def _positive_id(value: str) -> int:
 
 
 async def _run(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import run_auto
 
     await run_auto(app)
     return 0
 
 
 async def _console(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import run_console
 
     await run_console(app, user_id=args.user, role=args.role, demo=not app.settings.has_token)
     return 0
 
 
 async def _polling(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import ensure_schema_current, require_token, run_polling
 
     require_token(app, "polling")
     await ensure_schema_current(app)
@@ -62,7 +71,6 @@ async def _polling(args: argparse.Namespace, app: App) -> int:
 
 
 async def _webhook(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import ensure_schema_current, require_token, run_webhook
 
     require_token(app, "webhook")
     await ensure_schema_current(app)
@@ -71,7 +79,6 @@ async def _webhook(args: argparse.Namespace, app: App) -> int:
 
 
 async def _db_upgrade(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import schema_revision, upgrade_database
 
     await upgrade_database(app, args.revision)
     at, _ = await schema_revision(app)
@@ -80,7 +87,6 @@ async def _db_upgrade(args: argparse.Namespace, app: App) -> int:
 
 
 async def _db_current(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import schema_revision
 
     at, newest = await schema_revision(app)
     print(f"schema revision: {at or 'none'} (newest: {newest})")
@@ -88,8 +94,6 @@ async def _db_current(args: argparse.Namespace, app: App) -> int:
 
 
 async def _demo_data(args: argparse.Namespace, app: App) -> int:
-    from bot.demo import load_demo
-    from bot.runmodes import upgrade_database
 
     await upgrade_database(app)
     s = await load_demo(app)
@@ -101,8 +105,6 @@ async def _demo_data(args: argparse.Namespace, app: App) -> int:
 
 
 async def _staff_add(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import ensure_schema_current
-    from bot.services.staff_admin import set_role
 
     await ensure_schema_current(app)
     change = await set_role(app, args.telegram_id, args.role)
@@ -114,8 +116,6 @@ async def _staff_add(args: argparse.Namespace, app: App) -> int:
 
 
 async def _staff_list(args: argparse.Namespace, app: App) -> int:
-    from bot.runmodes import ensure_schema_current
-    from bot.services.staff_admin import list_staff
 
     await ensure_schema_current(app)
     rows = await list_staff(app)

@@ -9,18 +9,20 @@ import asyncio
 import contextlib
 import logging
 import sys
-from datetime import timedelta
 from typing import TextIO
 
 from bot.app import App
 from bot.demo import has_institution, load_demo
+from bot.menus import build_menus
+from bot.services.retention import purge_forever
 from bot.services.staff_admin import set_role
+from bot.webhook import serve_webhook, webhook_config
 from handlers.console import Console
-from storage.repositories import updates
+from handlers.registry import create_transport
+from storage.migrate import current, head, upgrade
 
 log = logging.getLogger(__name__)
 
-PURGE_INTERVAL = 3600.0
 QUIET_IN_CONSOLE = ("alembic",)
 
 
@@ -29,20 +31,12 @@ class RunModeError(RuntimeError):
 
 
 async def upgrade_database(app: App, revision: str = "head") -> None:
-    """Apply the Alembic migrations (or create the tables directly when migrations are not available)."""
-    try:
-        from storage.migrate import upgrade
-    except ImportError:  # pragma: no cover - migrations ship with the package
-        log.warning("storage.migrate is not available: creating tables without migrations")
-        await app.create_schema()
-        return
+    """Apply the Alembic migrations."""
     await asyncio.to_thread(upgrade, app.settings.resolved_database_url, revision)
 
 
 async def schema_revision(app: App) -> tuple[str | None, str | None]:
     """(revision the database is at, newest shipped revision)."""
-    from storage.migrate import current, head
-
     return await asyncio.to_thread(current, app.settings.resolved_database_url), head()
 
 
@@ -84,27 +78,11 @@ async def run_console(
     await Console(app, stdin or sys.stdin, stdout or sys.stdout, user_id=user_id).run()
 
 
-async def purge_forever(app: App, interval: float = PURGE_INTERVAL) -> None:
-    """Delete processed update ids older than the retention window, now and every `interval` seconds."""
-    retention = timedelta(hours=app.settings.update_retention_hours)
-    while True:
-        try:
-            async with app.sessions() as session:
-                removed = await updates.purge(session, retention)
-            if removed:
-                log.info("purged %d processed update ids", removed)
-        except Exception as exc:
-            log.warning("purging processed update ids failed: %s", type(exc).__name__)
-        await asyncio.sleep(interval)
-
-
 async def run_polling(app: App) -> None:
     """Long polling with command menus published and processed update ids purged hourly."""
-    from bot.menus import build_menus
-    from handlers.registry import create_transport
-
     require_token(app, "polling")
     transport = create_transport(app)
+    stop = asyncio.Event()
     purge: asyncio.Task[None] | None = None
     try:
         if not app.settings.bot_username:
@@ -113,22 +91,18 @@ async def run_polling(app: App) -> None:
             await transport.set_menus(await build_menus(app))
         except Exception as exc:  # menus are a convenience; polling works without them
             log.warning("could not publish command menus: %s", type(exc).__name__)
-        purge = asyncio.create_task(purge_forever(app), name="purge-update-ids")
+        purge = asyncio.create_task(purge_forever(app, stop), name="purge-update-ids")
         log.info("polling with %s as @%s", transport.name, app.settings.bot_username)
         await transport.run_polling()
     finally:
         if purge is not None:
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            stop.set()
+            await purge
         await transport.close()
 
 
 async def run_webhook(app: App) -> None:
     """The aiohttp webhook server until SIGTERM/SIGINT (it closes the transport and the app when it stops)."""
-    from bot.webhook import serve_webhook, webhook_config
-    from handlers.registry import create_transport
-
     require_token(app, "webhook")
     webhook_config(app)  # fail fast on a missing or invalid WEBHOOK_URL / WEBHOOK_SECRET
     transport = create_transport(app)

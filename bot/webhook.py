@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
 import re
 import signal
-import traceback
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import App
+from bot.logs import failure_site
 from bot.menus import build_menus
 from handlers.base import ALLOWED_UPDATES, TemporaryFailure, Transport
-from storage.repositories import updates
+from bot.services.retention import PURGE_INTERVAL, purge_forever
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 MAX_BODY_BYTES = 1024 * 1024
 HEALTH_TIMEOUT = 2.0
-PURGE_INTERVAL = 3600.0
 SHUTDOWN_TIMEOUT = 30.0
 PURGE_STOP_TIMEOUT = 5.0
 
@@ -49,12 +46,6 @@ def parse_update(raw: bytes) -> dict[str, Any] | None:
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         return None
     return update
-
-
-def _where(exc: BaseException) -> str:
-    """File and line an exception was raised at, without its message (messages may echo personal data)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
 class WebhookHandlers:
@@ -103,7 +94,7 @@ class WebhookHandlers:
             log.warning("update %s: temporary failure, Telegram will redeliver", update_id)
             return web.Response(status=503)
         except Exception as exc:  # never log the body or the message: both may carry personal data
-            log.error("update %s failed: %s at %s", update_id, type(exc).__name__, _where(exc))
+            log.error("update %s failed: %s at %s", update_id, type(exc).__name__, failure_site(exc))
             return web.Response(status=500)
         return web.Response(status=200)
 
@@ -118,28 +109,10 @@ class WebhookHandlers:
             return web.json_response({"status": "degraded", "database": "unreachable"}, status=503)
         return web.json_response({"status": "ok", "database": "ok"})
 
-    async def purge_once(self) -> int:
-        """Delete processed update ids older than the retention window."""
-        retention = timedelta(hours=self.app.settings.update_retention_hours)
-        async with self.app.sessions() as session:
-            return await updates.purge(session, retention)
-
-    async def purge_forever(self, stop: asyncio.Event) -> None:
-        """Purge now and then every interval until `stop` is set; failures are logged and retried next time."""
-        while not stop.is_set():
-            try:
-                removed = await self.purge_once()
-                if removed:
-                    log.info("purged %d processed update ids", removed)
-            except Exception as exc:
-                log.warning("purging processed update ids failed: %s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.purge_interval)
-
     async def purge_context(self, _web_app: web.Application) -> AsyncIterator[None]:
         """Run the purge task while the application is up; a purge in progress may finish (aiohttp cleanup context)."""
         stop = asyncio.Event()
-        task = asyncio.create_task(self.purge_forever(stop), name="purge-update-ids")
+        task = asyncio.create_task(purge_forever(self.app, stop, self.purge_interval), name="purge-update-ids")
         yield
         stop.set()
         try:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-import traceback
 from typing import Awaitable, Callable, TextIO
 
 from bot.app import App
+from bot.logs import failure_site
 from bot.services import usecases
 from bot.services.intake import update_scope
 from bot.services.turn import Actor, Outcome, Turn
@@ -50,12 +50,6 @@ async def route_button(turn: Turn, data: str) -> Outcome:
     if data.startswith(LANG_PREFIX):
         return await usecases.choose_lang(turn, data)
     return await usecases.user_input(turn, ButtonPress(data))
-
-
-def _where(exc: BaseException) -> str:
-    """File and line of the failure, without the message (it may echo what the user typed)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
 class Console:
@@ -116,7 +110,7 @@ class Console:
                 return await self._directive(text[len(DIRECTIVE):])
             await self._send(lambda turn: route_text(turn, text))
         except Exception as exc:
-            log.error("console input failed: %s at %s", type(exc).__name__, _where(exc))
+            log.error("console input failed: %s at %s", type(exc).__name__, failure_site(exc))
             self._lines(self.view.notice(self.app.i18n.render(self.locale, "error.internal")))
         return True
 

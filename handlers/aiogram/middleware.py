@@ -9,6 +9,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update, User
 
 from bot.app import App
+from bot.logs import failure_site
 from bot.services.intake import update_scope
 from bot.services.turn import Actor
 from handlers.base import TemporaryFailure
@@ -52,7 +53,7 @@ class UpdateScopeMiddleware(BaseMiddleware):
             if is_transient(exc):
                 log.warning("update %s: store unavailable (%s); asking for redelivery", event.update_id, type(exc).__name__)
                 raise TemporaryFailure(str(event.update_id)) from exc
-            log.exception("update %s failed: %s", event.update_id, type(exc).__name__)
+            log.error("update %s failed: %s at %s", event.update_id, type(exc).__name__, failure_site(exc))
             if actor is not None:
                 await apologize(data["bot"], self.app, actor.chat_id)
             return None

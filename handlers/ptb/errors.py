@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import logging
-import traceback
 
 from telegram import Bot
 from telegram.ext import ApplicationHandlerStop
 
 from bot.app import App
+from bot.logs import failure_site
 from handlers.ptb.context import TurnContext
 
 log = logging.getLogger(__name__)
-
-
-def where(exc: BaseException) -> str:
-    """File and line an exception was raised at, without its message (messages may echo personal data)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
 async def record_error(update: object, context: TurnContext) -> None:
@@ -28,7 +22,7 @@ async def record_error(update: object, context: TurnContext) -> None:
             context.scope.error = error
         raise ApplicationHandlerStop
     if error is not None:
-        log.error("PTB error outside an update scope: %s at %s", type(error).__name__, where(error))
+        log.error("PTB error outside an update scope: %s at %s", type(error).__name__, failure_site(error))
 
 
 async def apologize(bot: Bot, app: App, chat_id: int) -> None:

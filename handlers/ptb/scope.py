@@ -7,12 +7,13 @@ import logging
 from telegram import Update
 
 from bot.app import App
+from bot.logs import failure_site
 from bot.services.intake import update_scope
 from bot.services.turn import Actor
 from handlers.base import TemporaryFailure
 from handlers.errors import is_transient
 from handlers.ptb.app import PtbApplication
-from handlers.ptb.errors import apologize, where
+from handlers.ptb.errors import apologize
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,6 @@ async def process(application: PtbApplication, app: App, update: Update) -> None
         if is_transient(exc):
             log.warning("update %s: store unavailable (%s); asking for redelivery", update.update_id, type(exc).__name__)
             raise TemporaryFailure(str(update.update_id)) from exc
-        log.error("update %s failed: %s at %s", update.update_id, type(exc).__name__, where(exc))
+        log.error("update %s failed: %s at %s", update.update_id, type(exc).__name__, failure_site(exc))
         if actor is not None:
             await apologize(application.bot, app, actor.chat_id)
