@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.i18n import I18n
+from flows.menu import commands_for
 from flows.replies import (
     Answer,
     Document,
     InlineKeyboard,
     Markup,
+    MenuUpdate,
     Photo,
     RemoveKeyboard,
     Reply,
@@ -35,14 +37,14 @@ class OutMarkup:
 class Outgoing:
     """One Bot API call to make: a message, photo, document or callback answer."""
 
-    kind: Literal["message", "photo", "document", "answer"]
+    kind: Literal["message", "photo", "document", "answer", "commands"]
     chat_id: int | None = None
     text: str = ""
     markup: OutMarkup | None = None
     file_id: str | None = None
     content: bytes | None = None
     filename: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    commands: tuple[tuple[str, str], ...] = ()
 
 
 def _markup(i18n: I18n, locale: str, markup: Markup) -> OutMarkup | None:
@@ -105,8 +107,13 @@ def localize(i18n: I18n, locale: str, chat_id: int, replies: list[Reply]) -> lis
             out.append(Outgoing("answer", text=i18n.label(locale, reply.label) if reply.label else ""))
             continue
         target = reply.chat_id or chat_id
-        if isinstance(reply, Text):
+        if isinstance(reply, MenuUpdate):
+            commands = tuple((name, i18n.render(locale, f"cmd.{name}")) for name in commands_for(reply.role))
+            out.append(Outgoing("commands", target, commands=commands))
+        elif isinstance(reply, Text):
             body = i18n.render(locale, reply.key, reply.params)
+            if not body.strip():
+                continue  # Telegram rejects empty messages; a template that renders nothing sends nothing
             parts = split_text(body)
             markup = _markup(i18n, locale, reply.markup)
             for i, part in enumerate(parts):

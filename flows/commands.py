@@ -9,7 +9,7 @@ from flows.engine import FlowResult, Form
 from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
 from flows.profile import PROFILE_FORM
-from flows.replies import InlineButton, InlineKeyboard, Label, RemoveKeyboard, Text
+from flows.replies import InlineButton, InlineKeyboard, Label, MenuUpdate, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState
 
 LOCALES = ("zh_CN", "en")
@@ -22,9 +22,11 @@ def _menu(role: str) -> list[Label]:
     return [Label(f"cmd.{c}", {}) for c in commands_for(role)]
 
 
-def start(state: ConversationState, ctx: FlowContext, notice: Text | None = None) -> FlowResult:
+def start(
+    state: ConversationState, ctx: FlowContext, notice: Text | None = None, menu: MenuUpdate | None = None
+) -> FlowResult:
     """Role-aware welcome with the command menu, after an optional notice; an unfinished form is mentioned."""
-    replies = [notice] if notice else []
+    replies: list[Reply] = [r for r in (menu, notice) if r is not None]
     replies += [Text(f"start.welcome_{ctx.role}", {"commands": [f"/{c}" for c in commands_for(ctx.role)], "menu": _menu(ctx.role)})]
     if state.active:
         form = FORMS.get(state.active)

@@ -97,7 +97,15 @@ class Answer:
     label: Label | None = None
 
 
-Reply = Union[Text, Photo, Document, Answer]
+@dataclass(frozen=True)
+class MenuUpdate:
+    """Show the commands of `role` in this chat's command menu (after a role change)."""
+
+    role: str
+    chat_id: int | None = None
+
+
+Reply = Union[Text, Photo, Document, Answer, MenuUpdate]
 
 
 def text(key: str, markup: Markup = None, **params: Any) -> Text:

@@ -57,7 +57,7 @@ class ConsoleView:
 
     def show(self, outgoing: list[Outgoing], locale: str) -> list[str]:
         """Lines for one turn's messages; updates the pressable buttons."""
-        messages = [o for o in outgoing if o.kind != "answer"]
+        messages = [o for o in outgoing if o.kind not in ("answer", "commands")]
         lines = [NOTICE_PREFIX + o.text for o in outgoing if o.kind == "answer" and o.text]
         if not messages:
             return lines

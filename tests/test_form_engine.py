@@ -13,7 +13,7 @@ from flows.context import FlowContext
 from flows.effects import SaveProfile
 from flows.events import ButtonPress, Command, ContactShared, Event, FileInput, TextInput, Unsupported
 from flows.profile import PROFILE_FORM
-from flows.replies import Text
+from flows.replies import Label, Text
 from flows.state import ConversationState
 
 CTX = FlowContext(user_id=7, chat_id=7, role="candidate", locale="zh_CN", now=datetime(2026, 11, 23, tzinfo=timezone.utc))
@@ -125,3 +125,42 @@ def test_fuzzed_input_never_raises_and_state_stays_valid(sequence: list[Event]) 
             # entered values are only ever replaced by a validated value, never silently dropped
             assert set(old.values) <= set(new.values)
         assert all(isinstance(r, Text) for r in result.replies)
+
+
+def _choice_form() -> engine.Form:
+    levels = [engine.Choice(str(n), Label(f"level.{n}")) for n in (4, 5)]
+    return engine.Form(
+        name="pick",
+        title="t",
+        summary="form.summary",
+        steps=(
+            engine.Step("level", "p.level", engine.InputKind.CHOICE, choices=lambda ctx, values: levels),
+            engine.Step("note", "p.note", when=lambda values: values.get("level") == "4"),
+        ),
+        complete=lambda values, ctx: ([], [dict(values)]),
+    )
+
+
+def test_choice_step_takes_only_its_own_buttons_and_guards_skip_steps() -> None:
+    form = _choice_form()
+    state = engine.start(form, ConversationState(), CTX).state
+    typed = engine.handle(form, state, TextInput("4"), CTX)
+    assert keys(typed)[0] == "hint.expected_button" and typed.state == state
+    unknown = engine.handle(form, state, ButtonPress("fm:c:level:9"), CTX)
+    assert unknown.state == state
+    five = engine.handle(form, state, ButtonPress("fm:c:level:5"), CTX)
+    assert five.state.forms["pick"].step == engine.SUMMARY  # the note step applies to level 4 only
+    four = engine.handle(form, state, ButtonPress("fm:c:level:4"), CTX)
+    assert four.state.forms["pick"].step == "note"
+    done = engine.handle(form, engine.handle(form, four.state, TextInput("x"), CTX).state, ButtonPress("fm:ok"), CTX)
+    assert done.effects == [{"level": "4", "note": "x"}]
+
+
+def test_changing_an_answer_drops_answers_to_steps_that_no_longer_apply() -> None:
+    form = _choice_form()
+    state = engine.start(form, ConversationState(), CTX).state
+    state = engine.handle(form, state, ButtonPress("fm:c:level:4"), CTX).state
+    state = engine.handle(form, state, TextInput("x"), CTX).state
+    state = engine.handle(form, state, ButtonPress("fm:e:level"), CTX).state
+    state = engine.handle(form, state, ButtonPress("fm:c:level:5"), CTX).state
+    assert state.forms["pick"].values == {"level": "5"} and state.forms["pick"].step == engine.SUMMARY

@@ -78,6 +78,9 @@ async def test_invite_link_grants_role_once(harness: Harness) -> None:
     payload = text.split("?start=")[1].split()[0]
     await harness.feed(u.command(USER, "start", payload))
     assert "监考人员" in harness.texts()[-2]
+    menu = harness.api.calls_of("setMyCommands")[-1].params
+    assert menu["scope"] == {"type": "chat", "chat_id": USER}
+    assert [c["command"] for c in menu["commands"]][:2] == ["start", "help"]
     await harness.feed(u.command(USER + 1, "start", payload))
     assert "已被使用" in harness.texts()[-2]
 

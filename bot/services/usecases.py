@@ -9,23 +9,25 @@ from bot.services.turn import FlowStep, Outcome, Turn
 from flows import commands, deeplinks, staff
 from flows.events import ButtonPress, Command, Event
 from flows.menu import INVITABLE_ROLES
-from flows.replies import Label, Text
+from flows.replies import Label, MenuUpdate, Text
 
 
 async def start(turn: Turn, payload: str) -> Outcome:
     """/start with an optional deep-link payload (invites are redeemed here)."""
     parsed = deeplinks.parse(payload)
     notice: Text | None = None
+    menu: MenuUpdate | None = None
     if parsed.kind == "invite":
         result = await invites.redeem(turn.session, parsed.value, turn.actor.user_id, datetime.now(timezone.utc))
         await turn.session.commit()
-        if result.status is invites.Redeemed.OK:
+        if result.status is invites.Redeemed.OK and result.role:
             notice = Text("invite.ok", {"role": Label(f"role.{result.role}")})
+            menu = MenuUpdate(result.role)
         else:
             notice = Text(f"invite.{result.status.value}")
     elif parsed.kind != "none":
         notice = Text("start.unknown_link")
-    return await turn.run(lambda st, ev, ctx: commands.start(st, ctx, notice), Command("start", payload))
+    return await turn.run(lambda st, ev, ctx: commands.start(st, ctx, notice, menu), Command("start", payload))
 
 
 async def invite(turn: Turn, args: str) -> Outcome:

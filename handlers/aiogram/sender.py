@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -50,3 +52,6 @@ async def send(bot: Bot, outgoing: list[Outgoing], callback_query_id: str | None
         elif out.kind == "document":
             document = out.file_id or BufferedInputFile(out.content or b"", filename=out.filename)
             await bot.send_document(out.chat_id, document, caption=out.text or None, reply_markup=markup)
+        elif out.kind == "commands":
+            commands = [BotCommand(command=name, description=text) for name, text in out.commands]
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=out.chat_id))

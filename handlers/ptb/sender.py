@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -52,3 +54,6 @@ async def send(bot: Bot, outgoing: list[Outgoing], callback_query_id: str | None
             await bot.send_photo(out.chat_id, _file(out), caption=out.text or None, reply_markup=markup)
         elif out.kind == "document":
             await bot.send_document(out.chat_id, _file(out), caption=out.text or None, reply_markup=markup)
+        elif out.kind == "commands":
+            commands = [BotCommand(name, text) for name, text in out.commands]
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(out.chat_id))
