@@ -28,8 +28,8 @@ def start(
     """Role-aware welcome with the command menu, after an optional notice; an unfinished form is mentioned."""
     replies: list[Reply] = [r for r in (menu, notice) if r is not None]
     replies += [Text(f"start.welcome_{ctx.role}", {"commands": [f"/{c}" for c in commands_for(ctx.role)], "menu": _menu(ctx.role)})]
-    if state.active:
-        form = FORMS.get(state.active)
+    for name in state.forms:
+        form = FORMS.get(name)
         if form:
             replies.append(Text("start.unfinished", {"title": Label(form.title), "command": f"/{form.name}"}))
     return FlowResult(state, replies)
