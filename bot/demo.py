@@ -1,4 +1,4 @@
-"""Idempotent demo data: one 技工院校 with filed occupations, an open announcement, a batch, staff, certificates."""
+"""Idempotent demo data: one technical school with filed occupations, an open announcement, a batch, staff, certificates."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import demo_data as data
+from bot.data import demo_catalog as data
 from bot.app import App
 from bot.normalize import id_like
 from flows.menu import CANDIDATE
@@ -65,7 +65,7 @@ async def _occupations(session: AsyncSession, institution_id: int) -> tuple[dict
 
 
 async def _announcement_and_batch(session: AsyncSession, institution_id: int, electrician: Occupation, today: date) -> int:
-    """The open 电工 announcement (window around `today`) and its batch; returns rows created."""
+    """The open electrician announcement (window around `today`) and its batch; returns rows created."""
     assert electrician.id is not None
     created = 0
     announcement = await catalog.announcement_by_title(session, institution_id, data.ANNOUNCEMENT_TITLE)

@@ -87,7 +87,7 @@ class AuditLog(SQLModel, table=True):
 
 
 class Institution(SQLModel, table=True):
-    """An evaluation body (技工院校, 企业 or 社会培训评价组织)."""
+    """An evaluation body: technical school, enterprise or social training organisation (DOMAIN.md L5)."""
 
     __tablename__ = "institution"
 

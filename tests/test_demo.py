@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.demo import has_institution, load_demo
-from bot.demo_data import INSTITUTION_CODE, OCCUPATIONS
+from bot.data.demo_catalog import INSTITUTION_CODE, OCCUPATIONS
 from bot.normalize import id_like
 from bot.rules.cert_numbers import parse_k2
 from bot.rules.id_numbers import birth_date, is_valid_resident_id

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.demo_data import REGIONS
+from bot.data.demo_catalog import REGIONS
 from bot.rules.cert_numbers import certificate_format, format_k2, is_k2_number, parse_k2
 from bot.rules.id_numbers import birth_date, check_char, gender, is_valid_resident_id, make_resident_id
 
