@@ -51,19 +51,16 @@ def _positive_id(value: str) -> int:
 
 
 async def _run(args: argparse.Namespace, app: App) -> int:
-
     await run_auto(app)
     return 0
 
 
 async def _console(args: argparse.Namespace, app: App) -> int:
-
     await run_console(app, user_id=args.user, role=args.role, demo=not app.settings.has_token)
     return 0
 
 
 async def _polling(args: argparse.Namespace, app: App) -> int:
-
     require_token(app, "polling")
     await ensure_schema_current(app)
     await run_polling(app)
@@ -71,7 +68,6 @@ async def _polling(args: argparse.Namespace, app: App) -> int:
 
 
 async def _webhook(args: argparse.Namespace, app: App) -> int:
-
     require_token(app, "webhook")
     await ensure_schema_current(app)
     await run_webhook(app)
@@ -79,7 +75,6 @@ async def _webhook(args: argparse.Namespace, app: App) -> int:
 
 
 async def _db_upgrade(args: argparse.Namespace, app: App) -> int:
-
     await upgrade_database(app, args.revision)
     at, _ = await schema_revision(app)
     print(f"database upgraded; schema revision: {at}")
@@ -87,14 +82,12 @@ async def _db_upgrade(args: argparse.Namespace, app: App) -> int:
 
 
 async def _db_current(args: argparse.Namespace, app: App) -> int:
-
     at, newest = await schema_revision(app)
     print(f"schema revision: {at or 'none'} (newest: {newest})")
     return 0 if at == newest else 1
 
 
 async def _demo_data(args: argparse.Namespace, app: App) -> int:
-
     await upgrade_database(app)
     s = await load_demo(app)
     print(
@@ -105,7 +98,6 @@ async def _demo_data(args: argparse.Namespace, app: App) -> int:
 
 
 async def _staff_add(args: argparse.Namespace, app: App) -> int:
-
     await ensure_schema_current(app)
     change = await set_role(app, args.telegram_id, args.role)
     if change.before == change.after:
@@ -116,7 +108,6 @@ async def _staff_add(args: argparse.Namespace, app: App) -> int:
 
 
 async def _staff_list(args: argparse.Namespace, app: App) -> int:
-
     await ensure_schema_current(app)
     rows = await list_staff(app)
     print(f"{'telegram_id':>12}  {'role':<10}  {'locale':<6}  name")
