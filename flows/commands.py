@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flows import engine
 from flows.context import FlowContext
 from flows.effects import SetLocale
 from flows.engine import FlowResult, Form
 from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
+from flows.apply import APPLY_FORM
+from flows.apply import unavailable as apply_unavailable
 from flows.profile import PROFILE_FORM
 from flows.replies import InlineButton, InlineKeyboard, Label, MenuUpdate, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState
@@ -15,7 +19,8 @@ from flows.state import ConversationState
 LOCALES = ("zh_CN", "en")
 LANG_PREFIX = "lang:"
 
-FORMS: dict[str, Form] = {PROFILE_FORM.name: PROFILE_FORM}
+FORMS: dict[str, Form] = {PROFILE_FORM.name: PROFILE_FORM, APPLY_FORM.name: APPLY_FORM}
+OPEN_GUARDS: dict[str, Callable[[FlowContext], Text | None]] = {APPLY_FORM.name: apply_unavailable}
 
 
 def _menu(role: str) -> list[Label]:
@@ -85,6 +90,10 @@ def whoami(state: ConversationState, ctx: FlowContext) -> FlowResult:
 def open_form(name: str, state: ConversationState, ctx: FlowContext) -> FlowResult:
     """Start or resume a form by name, prefilled from facts the service supplies."""
     form = FORMS[name]
+    guard = OPEN_GUARDS.get(name)
+    blocked = guard(ctx) if guard else None
+    if blocked is not None and name not in state.forms:
+        return FlowResult(state, [blocked])
     prefill = ctx.facts.get("prefill", {}).get(name)
     return engine.start(form, state, ctx, prefill=None if state.forms.get(name) else prefill)
 

@@ -31,6 +31,7 @@ class InputKind(StrEnum):
     CHOICE = "choice"
     CONTACT = "contact"
     FILE = "file"
+    FILES = "files"
 
 
 class Invalid(Exception):
@@ -68,6 +69,8 @@ class Step:
     label: str = ""
     show: Formatter | None = None
     editable: bool = True
+    max_items: int = 10
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class Form:
     summary: str
     complete: Completer
     title: str = ""
+    confirm: Step | None = None
+    check: Callable[[dict[str, Any], FlowContext], list[Text]] | None = None
 
     def step(self, name: str) -> Step:
         """Step by name; KeyError when the form has no such step."""
@@ -113,6 +118,7 @@ class Form:
 
 
 SUMMARY = "__summary__"
+CONFIRM = "__confirm__"
 
 
 def nav(action: str, arg: str = "") -> str:
@@ -131,12 +137,12 @@ def _nav_row(back: bool) -> tuple[InlineButton, ...]:
 def _prompt(form: Form, progress: FormProgress, ctx: FlowContext) -> list[Reply]:
     if progress.step == SUMMARY:
         return [_summary(form, progress, ctx)]
-    step = form.step(progress.step)
+    step = form.confirm if progress.step == CONFIRM and form.confirm else form.step(progress.step)
     back = bool(progress.history)
     params: dict[str, Any] = {}
     prompt: Label = Label(step.prompt)
     if step.name in progress.values:
-        shown = _display(step, progress.values[step.name])
+        shown = _display(step, progress.values[step.name], ctx, progress.values)
         prompt = Label("form.prompt_with_current", {"prompt": Label(step.prompt), "current": shown})
     markup: Markup
     if step.kind is InputKind.CHOICE and step.choices is not None:
@@ -145,6 +151,10 @@ def _prompt(form: Form, progress: FormProgress, ctx: FlowContext) -> list[Reply]
             for c in step.choices(ctx, progress.values)
         ]
         markup = InlineKeyboard(rows=tuple(rows) + (_nav_row(back),))
+    elif step.kind is InputKind.FILES:
+        count = len(progress.values.get(step.name) or [])
+        done = (InlineButton(Label("form.files_done", {"count": count}), data=nav("done")),)
+        markup = InlineKeyboard(rows=(done, _nav_row(back)))
     elif step.kind is InputKind.CONTACT:
         rows2: list[tuple[ReplyButton, ...]] = [(ReplyButton(Label("form.share_contact"), request_contact=True),)]
         nav_buttons = [ReplyButton(Label("form.cancel"), data=nav("cancel"))]
@@ -158,8 +168,15 @@ def _prompt(form: Form, progress: FormProgress, ctx: FlowContext) -> list[Reply]
     return [Text("form.prompt", params, markup)]
 
 
-def _display(step: Step, value: Any) -> Any:
-    return step.show(value) if step.show else value
+def _display(step: Step, value: Any, ctx: FlowContext, values: dict[str, Any]) -> Any:
+    """How a stored value is shown: the step's formatter, the chosen option's label, or the value itself."""
+    if step.show:
+        return step.show(value)
+    if step.kind is InputKind.CHOICE and step.choices is not None:
+        for choice in step.choices(ctx, values):
+            if choice.value == value:
+                return choice.label
+    return value
 
 
 def _summary(form: Form, progress: FormProgress, ctx: FlowContext) -> Text:
@@ -168,7 +185,7 @@ def _summary(form: Form, progress: FormProgress, ctx: FlowContext) -> Text:
     for s in form.applicable(progress.values):
         if s.name not in progress.values:
             continue
-        lines.append({"label": Label(s.label or s.prompt), "value": _display(s, progress.values[s.name])})
+        lines.append({"label": Label(s.label or s.prompt), "value": _display(s, progress.values[s.name], ctx, progress.values)})
         if s.editable:
             edit_rows.append(
                 (InlineButton(Label("form.edit_field", {"field": Label(s.label or s.prompt)}), data=nav("e", s.name)),)
@@ -207,11 +224,16 @@ def drop_draft(form_name: str, state: ConversationState) -> FlowResult:
     return FlowResult(state.without_form(form_name), [Text("form.draft_deleted")])
 
 
+def _is_contact(form: Form, step_name: str) -> bool:
+    """True when the named step asks for a contact (shows a reply keyboard)."""
+    if step_name in (SUMMARY, CONFIRM):
+        return False
+    return form.step(step_name).kind is InputKind.CONTACT
+
+
 def _goto(form: Form, state: ConversationState, progress: FormProgress, ctx: FlowContext, left_contact: bool) -> FlowResult:
     replies: list[Reply] = []
-    if left_contact and progress.step != SUMMARY and form.step(progress.step).kind is not InputKind.CONTACT:
-        replies.append(Text("form.keyboard_closed", {}, RemoveKeyboard()))
-    elif left_contact and progress.step == SUMMARY:
+    if left_contact and not _is_contact(form, progress.step):
         replies.append(Text("form.keyboard_closed", {}, RemoveKeyboard()))
     replies.extend(_prompt(form, progress, ctx))
     return FlowResult(state.with_progress(form.name, progress), replies)
@@ -220,7 +242,7 @@ def _goto(form: Form, state: ConversationState, progress: FormProgress, ctx: Flo
 def _advance(form: Form, state: ConversationState, progress: FormProgress, value: Any, ctx: FlowContext) -> FlowResult:
     values = dict(progress.values)
     values[progress.step] = value
-    current = form.step(progress.step)
+    left_contact = _is_contact(form, progress.step)
     # Drop answers to steps that no longer apply after this change.
     applicable = {s.name for s in form.applicable(values)}
     values = {k: v for k, v in values.items() if k in applicable}
@@ -232,14 +254,14 @@ def _advance(form: Form, state: ConversationState, progress: FormProgress, value
     else:
         nxt = form.next_step(progress.step, values) or SUMMARY
         new = FormProgress(step=nxt, values=values, history=progress.history + (progress.step,))
-    return _goto(form, state, new, ctx, left_contact=current.kind is InputKind.CONTACT)
+    return _goto(form, state, new, ctx, left_contact=left_contact)
 
 
 def _back(form: Form, state: ConversationState, progress: FormProgress, ctx: FlowContext) -> FlowResult:
     if not progress.history:
         return FlowResult(state, [Text("form.at_first_step")] + _prompt(form, progress, ctx))
     previous = progress.history[-1]
-    left_contact = progress.step != SUMMARY and form.step(progress.step).kind is InputKind.CONTACT
+    left_contact = _is_contact(form, progress.step)
     new = replace(progress, step=previous, history=progress.history[:-1])
     return _goto(form, state, new, ctx, left_contact=left_contact)
 
@@ -249,7 +271,7 @@ def handle(form: Form, state: ConversationState, event: Event, ctx: FlowContext)
     progress = state.forms[form.name]
     if isinstance(event, ButtonPress) and event.data.startswith(NAV + ":"):
         return _handle_nav(form, state, progress, event.data, ctx)
-    if progress.step == SUMMARY:
+    if progress.step in (SUMMARY, CONFIRM):
         return FlowResult(state, [Text("form.use_buttons")] + _prompt(form, progress, ctx))
     step = form.step(progress.step)
     expected = _expects(step)
@@ -260,7 +282,25 @@ def handle(form: Form, state: ConversationState, event: Event, ctx: FlowContext)
         value = step.parse(event, ctx, progress.values) if step.parse else _default_parse(event)
     except Invalid as bad:
         return FlowResult(state, [Text(bad.key, bad.params)] + _prompt(form, progress, ctx))
+    if step.kind is InputKind.FILES:
+        return _collect(form, state, progress, step, value)
     return _advance(form, state, progress, value, ctx)
+
+
+def _collect(form: Form, state: ConversationState, progress: FormProgress, step: Step, item: Any) -> FlowResult:
+    """Add one file to a multi-file step; the user finishes with the done button."""
+    items = list(progress.values.get(step.name) or [])
+    if len(items) >= step.max_items:
+        return FlowResult(state, [Text("form.files_limit", {"max": step.max_items})])
+    known = {i.get("file_unique_id") for i in items if isinstance(i, dict)}
+    if isinstance(item, dict) and item.get("file_unique_id") in known:
+        return FlowResult(state, [Text("form.file_duplicate")])
+    items.append(item)
+    values = dict(progress.values)
+    values[step.name] = items
+    done = (InlineButton(Label("form.files_done", {"count": len(items)}), data=nav("done")),)
+    reply = Text("form.file_received", {"count": len(items), "max": step.max_items}, InlineKeyboard(rows=(done,)))
+    return FlowResult(state.with_progress(form.name, replace(progress, values=values)), [reply])
 
 
 def _expects(step: Step) -> tuple[str, ...]:
@@ -268,7 +308,7 @@ def _expects(step: Step) -> tuple[str, ...]:
         return ("button",)
     if step.kind is InputKind.CONTACT:
         return ("contact", "text")
-    if step.kind is InputKind.FILE:
+    if step.kind in (InputKind.FILE, InputKind.FILES):
         return ("photo", "document")
     return ("text",)
 
@@ -297,9 +337,32 @@ def _handle_nav(form: Form, state: ConversationState, progress: FormProgress, da
     if action == "drop":
         return drop_draft(arg, state)
     if action == "ok" and progress.step == SUMMARY:
+        problems = form.check(progress.values, ctx) if form.check else []
+        if problems:
+            return FlowResult(state, problems + _prompt(form, progress, ctx))
+        if form.confirm is not None:
+            new = FormProgress(step=CONFIRM, values=progress.values, history=progress.history + (SUMMARY,))
+            return _goto(form, state, new, ctx, left_contact=False)
         replies, effects = form.complete(progress.values, ctx)
         return FlowResult(state.without_form(form.name), replies, effects)
-    if action == "e" and progress.step == SUMMARY:
+    if action == "c" and progress.step == CONFIRM and form.confirm is not None:
+        step_name, _, value = arg.partition(":")
+        if step_name != form.confirm.name:
+            return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
+        problems = form.check(progress.values, ctx) if form.check else []
+        if problems:
+            back = replace(progress, step=SUMMARY, history=progress.history[:-1])
+            return FlowResult(state.with_progress(form.name, back), problems + _prompt(form, back, ctx))
+        replies, effects = form.complete({**progress.values, form.confirm.name: value}, ctx)
+        return FlowResult(state.without_form(form.name), replies, effects)
+    if action == "done" and progress.step not in (SUMMARY, CONFIRM):
+        step = form.step(progress.step)
+        if step.kind is not InputKind.FILES:
+            return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
+        if not progress.values.get(step.name) and not step.optional:
+            return FlowResult(state, [Text("form.files_needed")] + _prompt(form, progress, ctx))
+        return _advance(form, state, progress, list(progress.values.get(step.name) or []), ctx)
+    if action == "e" and progress.step in (SUMMARY, CONFIRM):
         try:
             target = form.step(arg)
         except KeyError:

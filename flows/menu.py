@@ -11,7 +11,7 @@ INVITABLE_ROLES = ("admin", "staff", "proctor", "assessor", "supervisor")
 _COMMON = ("start", "help", "profile", "lang", "cancel", "whoami")
 
 COMMANDS: dict[str, tuple[str, ...]] = {
-    CANDIDATE: _COMMON,
+    CANDIDATE: ("start", "apply", "my", "help", "profile", "lang", "cancel", "whoami"),
     "proctor": _COMMON,
     "assessor": _COMMON,
     "supervisor": _COMMON,

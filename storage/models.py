@@ -165,3 +165,67 @@ class Certificate(SQLModel, table=True):
     status: str = Field(default="valid", max_length=16)
     status_reason: Optional[str] = Field(default=None, max_length=256)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Application(SQLModel, table=True):
+    """A submitted application form (R4); ID number and mobile are encrypted with lookup hashes."""
+
+    __tablename__ = "application"
+    __table_args__ = (Index("ix_application_announcement_id_hash", "announcement_id", "id_number_hash"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    announcement_id: int = Field(foreign_key="announcement.id")
+    occupation_id: int = Field(foreign_key="occupation.id")
+    level: int
+    status: str = Field(default="submitted", max_length=16, index=True)
+    name: str = Field(max_length=64)
+    gender: str = Field(max_length=8)
+    birth_date: date
+    id_type: str = Field(max_length=3)
+    id_number_enc: str = Field(max_length=512)
+    id_number_hash: str = Field(max_length=64, index=True)
+    mobile_enc: str = Field(max_length=512)
+    mobile_hash: str = Field(max_length=64)
+    category: str = Field(max_length=16)
+    work_unit: str = Field(default="", max_length=128)
+    education: str = Field(max_length=32)
+    major: str = Field(default="", max_length=64)
+    held_certificates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    post: str = Field(default="", max_length=64)
+    years_in_post: float = 0
+    subjects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    photo: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    documents: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    review_note: Optional[str] = Field(default=None, max_length=500)
+    reviewed_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    reviewed_at: Optional[datetime] = None
+    submitted_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PledgeAcceptance(SQLModel, table=True):
+    """Immutable record that a user accepted the R6 pledge text (by version hash) for an application."""
+
+    __tablename__ = "pledge_acceptance"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    locale: str = Field(max_length=8)
+    text_hash: str = Field(max_length=64)
+    accepted_at: datetime = Field(default_factory=utcnow)
+
+
+class Ban(SQLModel, table=True):
+    """A ban from evaluation after a violation (R7: V2 rest of the year, V3 two or five years)."""
+
+    __tablename__ = "ban"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    id_number_hash: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=4)
+    until: date
+    reason: str = Field(default="", max_length=256)
+    created_at: datetime = Field(default_factory=utcnow)

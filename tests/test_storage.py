@@ -22,6 +22,7 @@ from sqlmodel import select
 from bot.app import App, build_app
 from bot.pii import mask_name, mask_phone
 from bot.services import effects
+from flows.context import FlowContext
 from flows.effects import SaveProfile
 from storage import migrate
 from storage.models import ProcessedUpdate, UserAccount, utcnow
@@ -146,9 +147,9 @@ async def test_phone_is_encrypted_at_rest_and_audit_is_masked(store: App) -> Non
     new_phone = "18600001111"
     async with store.sessions() as session:
         user = await users.touch(session, BIG_ID, "Li", "li")
-        await effects.apply(session, store.cipher, user, [SaveProfile(name="李小龙", phone=PHONE)])
+        await effects.apply(store, session, user, [SaveProfile(name="李小龙", phone=PHONE)], _ctx(user.id))
         await session.commit()
-        await effects.apply(session, store.cipher, user, [SaveProfile(name="李小龙", phone=new_phone)])
+        await effects.apply(store, session, user, [SaveProfile(name="李小龙", phone=new_phone)], _ctx(user.id))
         await session.commit()
     async with store.engine.connect() as conn:
         phone_enc, phone_hash = (
@@ -213,3 +214,8 @@ async def test_users_touch_and_set_role(store: App) -> None:
         roles = {u.id: u.role for u in await users.by_role(session, ("staff", "proctor"))}
         assert await users.get(session, BIG_ID + 2) is None
     assert roles == {BIG_ID: "staff", BIG_ID + 1: "proctor"}
+
+
+def _ctx(user_id: int) -> FlowContext:
+    """A flow context for applying effects outside a Telegram update."""
+    return FlowContext(user_id=user_id, chat_id=user_id, role="candidate", locale="zh_CN", now=datetime.now(timezone.utc))

@@ -45,12 +45,31 @@ ANNOUNCEMENT_SITES = (
     "南昌赣江技工学校 实训楼A座二楼 电工实训室（南昌市青山湖区）",
     "南昌赣江技工学校 教学楼三楼 计算机理论考场（南昌市青山湖区）",
 )
+# Per-level conditions (R3): the published text plus its machine-checkable parts.
 ANNOUNCEMENT_CONDITIONS = {
-    "5": "年满16周岁，累计从事本职业或相关职业工作1年（含）以上；或本职业或相关职业学徒期满；或本校全日制在籍学生。",
-    "4": "取得本职业五级证书后累计从事本职业工作4年（含）以上；或累计从事本职业工作6年（含）以上；"
-    "或本校本专业全日制在籍学生（含应届毕业生）。",
-    "3": "取得本职业四级证书后累计从事本职业工作5年（含）以上；或取得四级证书并具有高级技工学校、技师学院"
-    "本专业毕业证书（含应届毕业生）。",
+    "5": {
+        "text": "年满16周岁，累计从事本职业或相关职业工作1年（含）以上；或本职业或相关职业学徒期满；或本校全日制在籍学生。",
+        "min_years": 1,
+        "students_exempt": True,
+        "subjects": ["theory", "practical"],
+    },
+    "4": {
+        "text": "取得本职业五级证书后累计从事本职业工作4年（含）以上；或累计从事本职业工作6年（含）以上；"
+        "或本校本专业全日制在籍学生（含应届毕业生）。",
+        "min_years": 4,
+        "prior_level": 5,
+        "alternative_years": 6,
+        "students_exempt": True,
+        "subjects": ["theory", "practical"],
+    },
+    "3": {
+        "text": "取得本职业四级证书后累计从事本职业工作5年（含）以上；或取得四级证书并具有高级技工学校、技师学院"
+        "本专业毕业证书（含应届毕业生）。",
+        "min_years": 5,
+        "prior_level": 4,
+        "students_exempt": False,
+        "subjects": ["theory", "practical"],
+    },
 }
 BATCH_NAME = "2026年第12批 电工四级"
 BATCH_LEVEL = 4

@@ -6,14 +6,19 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.pii import PiiCipher, mask_name, mask_phone
+from bot.app import App
+from bot.pii import mask_name, mask_phone
+from bot.services import applications
+from flows.apply import SubmitApplication
+from flows.context import FlowContext
 from flows.effects import SaveProfile, SetLocale
 from storage.models import UserAccount, utcnow
 from storage.repositories import audit
 
 
-async def apply(session: AsyncSession, cipher: PiiCipher, user: UserAccount, effects: list[Any]) -> None:
+async def apply(app: App, session: AsyncSession, user: UserAccount, effects: list[Any], ctx: FlowContext) -> None:
     """Apply each effect to the store; unknown effects are a programming error."""
+    cipher = app.cipher
     for effect in effects:
         if isinstance(effect, SetLocale):
             before = {"locale": user.locale}
@@ -27,6 +32,9 @@ async def apply(session: AsyncSession, cipher: PiiCipher, user: UserAccount, eff
             user.phone_hash = cipher.lookup_hash(effect.phone)
             after = {"full_name": mask_name(effect.name), "phone": mask_phone(effect.phone)}
             await audit.record(session, user.id, "save_profile", "user", user.id, before, after)
+        elif isinstance(effect, SubmitApplication):
+            await applications.submit(app, session, user, effect, ctx)
+            continue
         else:
             raise TypeError(f"unknown effect {type(effect).__name__}")
         user.updated_at = utcnow()

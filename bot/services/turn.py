@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.outgoing import Outgoing, localize, reply_map
-from bot.pii import mask_phone
 from bot.services import effects as effect_runner
+from bot.services import facts
 from flows.context import FlowContext
 from flows.engine import FlowResult
 from flows.events import ButtonPress, Event, TextInput
@@ -61,12 +61,6 @@ class Turn:
         """The actor's account (created on first contact)."""
         return await users.touch(self.session, self.actor.user_id, self.actor.first_name, self.actor.username)
 
-    def facts(self, user: UserAccount) -> dict[str, Any]:
-        """What flows may know about the user's stored profile (decrypted only in memory)."""
-        phone = self.app.cipher.decrypt(user.phone_enc) if user.phone_enc else None
-        prefill = {"profile": {k: v for k, v in {"name": user.full_name, "mobile": phone}.items() if v}}
-        return {"name": user.full_name, "mobile_masked": mask_phone(phone) if phone else None, "prefill": prefill}
-
     def _load_state(self, data_enc: str, version: int) -> ConversationState:
         if not data_enc:
             return ConversationState(version=version)
@@ -81,36 +75,54 @@ class Turn:
                     return ButtonPress(data)
         return event
 
-    async def run(self, step: FlowStep, event: Event) -> Outcome:
-        """Run `step` on the stored state and commit; replies are returned only after the commit."""
+    async def run(self, step: FlowStep, event: Event, forms: tuple[str, ...] = ()) -> Outcome:
+        """Run `step` on the stored state and commit; replies are returned only after the commit.
+
+        `forms` names forms whose facts the step needs besides the active form's (e.g. the one a command opens).
+        """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._attempt(step, event)
+                return await self._attempt(step, event, forms)
             except (conversations.StaleState, IntegrityError):
                 await self.session.rollback()
                 log.info("state changed concurrently (attempt %d), retrying", attempt)
         raise RuntimeError("conversation state kept changing concurrently")
 
-    async def _attempt(self, step: FlowStep, event: Event) -> Outcome:
+    async def _attempt(self, step: FlowStep, event: Event, forms: tuple[str, ...]) -> Outcome:
         user = await self.user()
         locale = self.app.i18n.resolve(user.locale or self.app.settings.default_locale)
         data_enc, version = await conversations.load(self.session, user.id)
         state = self._load_state(data_enc, version)
+        now = self.now or datetime.now(timezone.utc)
+        wanted = set(forms) | ({state.active} if state.active else set())
         ctx = FlowContext(
             user_id=user.id,
             chat_id=self.actor.chat_id,
             role=user.role,
             locale=locale,
-            now=self.now or datetime.now(timezone.utc),
-            facts=self.facts(user),
+            now=now,
+            facts=await facts.load(self.app, self.session, user, state, wanted, now),
         )
         result = step(state, self._map_reply_button(state, event, locale), ctx)
-        await effect_runner.apply(self.session, self.app.cipher, user, result.effects)
+        await effect_runner.apply(self.app, self.session, user, result.effects, ctx)
         new_state = replace(result.state, reply_map=reply_map(result.replies, result.state.reply_map))
         document = new_state.to_json()
         if document != state.to_json() or version == 0:
             encoded = json.dumps(document, ensure_ascii=False, sort_keys=True)
             await conversations.save(self.session, user.id, self.app.cipher.encrypt(encoded) or "", version)
-        await self.session.commit()
         locale = self.app.i18n.resolve(user.locale or self.app.settings.default_locale)
-        return Outcome(locale, result.replies, localize(self.app.i18n, locale, self.actor.chat_id, result.replies))
+        outgoing = await self._localize(result.replies, locale)
+        await self.session.commit()
+        return Outcome(locale, result.replies, outgoing)
+
+    async def _localize(self, replies: list[Reply], locale: str) -> list[Outgoing]:
+        """Render replies in order, each in its recipient's language (notifications go to other users)."""
+        out: list[Outgoing] = []
+        locales: dict[int, str] = {self.actor.chat_id: locale}
+        for reply in replies:
+            target = getattr(reply, "chat_id", None) or self.actor.chat_id
+            if target not in locales:
+                other = await users.get(self.session, target)
+                locales[target] = self.app.i18n.resolve(other.locale if other else None)
+            out.extend(localize(self.app.i18n, locales[target], self.actor.chat_id, [reply]))
+        return out

@@ -55,13 +55,14 @@ _SIMPLE: dict[str, FlowStep] = {
     "cancel": lambda st, ev, ctx: commands.cancel(st, ctx),
     "whoami": lambda st, ev, ctx: commands.whoami(st, ctx),
     "profile": lambda st, ev, ctx: commands.open_form("profile", st, ctx),
+    "apply": lambda st, ev, ctx: commands.open_form("apply", st, ctx),
 }
 SIMPLE_COMMANDS = tuple(_SIMPLE)
 
 
 async def simple(turn: Turn, name: str, event: Event) -> Outcome:
-    """Commands that are pure flow steps: help, lang, cancel, whoami, profile."""
-    return await turn.run(_SIMPLE[name], event)
+    """Commands that are pure flow steps: help, lang, cancel, whoami and the forms (profile, apply)."""
+    return await turn.run(_SIMPLE[name], event, forms=(name,) if name in commands.FORMS else ())
 
 
 async def choose_lang(turn: Turn, data: str) -> Outcome:

@@ -64,3 +64,13 @@ async def add(session: AsyncSession, row: SQLModel) -> SQLModel:
     session.add(row)
     await session.flush()
     return row
+
+
+async def open_announcements(session: AsyncSession) -> list[tuple[Announcement, Occupation]]:
+    """Announcements with status open and their occupation, oldest first."""
+    result = await session.exec(
+        select(Announcement, Occupation)
+        .where(Announcement.status == "open", Announcement.occupation_id == Occupation.id)
+        .order_by(Announcement.id)  # type: ignore[arg-type]
+    )
+    return [(a, o) for a, o in result.all()]

@@ -1,0 +1,31 @@
+"""Facts a flow step may read, loaded from the store before the pure step runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.app import App
+from bot.services.application_facts import apply_facts
+from bot.pii import mask_phone
+from flows.state import ConversationState
+from storage.models import UserAccount
+
+
+def profile_facts(app: App, user: UserAccount) -> dict[str, Any]:
+    """The user's stored profile (decrypted only in memory) and prefill values for forms."""
+    phone = app.cipher.decrypt(user.phone_enc) if user.phone_enc else None
+    prefill = {k: v for k, v in {"name": user.full_name, "mobile": phone}.items() if v}
+    return {"name": user.full_name, "mobile_masked": mask_phone(phone) if phone else None, "prefill": {"profile": prefill, "apply": prefill}}
+
+
+async def load(
+    app: App, session: AsyncSession, user: UserAccount, state: ConversationState, forms: set[str], now: datetime
+) -> dict[str, Any]:
+    """Profile facts plus, for each form in `forms`, what that form needs from the store."""
+    result = profile_facts(app, user)
+    if "apply" in forms:
+        result["apply"] = await apply_facts(app, session, user, state, now)
+    return result
