@@ -274,6 +274,8 @@ def handle(form: Form, state: ConversationState, event: Event, ctx: FlowContext)
     if progress.step in (SUMMARY, CONFIRM):
         return FlowResult(state, [Text("form.use_buttons")] + _prompt(form, progress, ctx))
     step = form.step(progress.step)
+    if isinstance(event, ButtonPress):  # choices arrive as fm:c:… presses; anything else is a foreign button
+        return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
     expected = _expects(step)
     kind = event_kind(event)
     if kind not in expected:
@@ -291,7 +293,12 @@ def _collect(form: Form, state: ConversationState, progress: FormProgress, step:
     """Add one file to a multi-file step; the user finishes with the done button."""
     items = list(progress.values.get(step.name) or [])
     if len(items) >= step.max_items:
-        return FlowResult(state, [Text("form.files_limit", {"max": step.max_items})])
+        noted = f"_{step.name}_limit_noted"
+        if progress.values.get(noted):
+            return FlowResult(state)  # an album of 100 photos gets one notice, not 90
+        values = {**progress.values, noted: True}
+        notice = Text("form.files_limit", {"max": step.max_items})
+        return FlowResult(state.with_progress(form.name, replace(progress, values=values)), [notice])
     known = {i.get("file_unique_id") for i in items if isinstance(i, dict)}
     if isinstance(item, dict) and item.get("file_unique_id") in known:
         return FlowResult(state, [Text("form.file_duplicate")])

@@ -102,7 +102,7 @@ def parse_id(id_type: str, raw: str, today: date) -> ParsedId:
 
 def check_birth_gender(parsed: ParsedId, birth: date | None, gender: str | None) -> list[str]:
     """Codes for form values that disagree with the number (R5): "birth_mismatch", "gender_mismatch"."""
-    problems = []
+    problems: list[str] = []
     if parsed.birth_date is not None and birth is not None and birth != parsed.birth_date:
         problems.append("birth_mismatch")
     if parsed.gender is not None and gender is not None and gender != parsed.gender:
