@@ -228,6 +228,8 @@ def check(values: dict[str, Any], ctx: FlowContext) -> list[Text]:
         if exempt and refusal.code in ("years_short", "prior_certificate_missing"):
             continue  # R3 as published: full-time students of the school qualify without work years
         params = dict(refusal.params)
+        if isinstance(params.get("have"), float) and float(params["have"]).is_integer():
+            params["have"] = int(params["have"])
         if "level" in params:
             params["level"] = Label(f"level.{params['level']}")
         problems.append(Text(f"apply.refused.{refusal.code}", params))

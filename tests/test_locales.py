@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from bot.i18n import I18n
+from bot.rules.eligibility import REFUSAL_ORDER
+from bot.rules.id_types import ID_TYPES
+from bot.rules.identity import PROBLEM_CODES
+from flows import apply
+from flows.context import FlowContext
 from flows.commands import LOCALES
 from flows.menu import COMMANDS, INVITABLE_ROLES, ROLES
 
@@ -51,7 +57,21 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"hint.expected_{k}" for k in ("text", "button", "contact", "photo")}
     keys |= {f"invite.{s}" for s in ("ok", "invalid", "expired", "used")}
     keys |= {f"role.{r}" for r in INVITABLE_ROLES}
+    keys |= {f"apply.refused.{code}" for code in REFUSAL_ORDER} | {f"apply.id.{code}" for code in PROBLEM_CODES}
+    keys |= {f"id_type.{t.code}" for t in ID_TYPES} | {f"level.{n}" for n in apply.LEVELS}
+    keys |= {f"education.{k}" for k in apply.EDUCATION} | {f"category.{k}" for k in apply.CATEGORIES}
+    keys |= {f"held.{k}" for k in apply.HELD} | {f"title_level.{k}" for k in apply.TITLE_LEVELS}
+    keys |= {f"gender.{g}" for g in ("male", "female")} | {f"yesno.{a}" for a in ("yes", "no")}
+    keys |= {c.label.key for c in apply.subject_choices(_conditions_ctx(), {"announcement": "1", "level": "1"})}
+    keys |= {s.prompt for s in apply.APPLY_FORM.steps} | {s.label for s in apply.APPLY_FORM.steps}
     return keys
+
+
+def _conditions_ctx() -> FlowContext:
+    """A context whose only announcement offers all three subjects, so every subject label is listed."""
+    announcement = {"id": 1, "levels": [1], "conditions": {"1": {"subjects": list(apply.SUBJECTS)}}}
+    facts = {"apply": {"announcements": [announcement]}}
+    return FlowContext(1, 1, "candidate", "zh_CN", datetime.now(timezone.utc), facts)
 
 
 def test_both_locales_exist(i18n: I18n) -> None:

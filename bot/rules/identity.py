@@ -48,6 +48,20 @@ _GB11643_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 OTHER_MAX_LENGTH = 30
 
 
+# Every IdProblem code parse_id can raise (the UI has one message per code).
+PROBLEM_CODES = (
+    "unknown_type",
+    "bad_chars",
+    "old_15_digit",
+    "bad_length",
+    "bad_region",
+    "bad_birth_date",
+    "bad_checksum",
+    "too_young",
+    "bad_format",
+)
+
+
 class IdProblem(Exception):
     """An ID number the form cannot accept: `code` names the problem, `params` fill the message."""
 
