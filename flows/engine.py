@@ -160,8 +160,13 @@ def _prompt(form: Form, progress: FormProgress, ctx: FlowContext) -> list[Reply]
         nav_buttons = [ReplyButton(Label("form.cancel"), data=nav("cancel"))]
         if back:
             nav_buttons.insert(0, ReplyButton(Label("form.back"), data=nav("back")))
+        if step.name in progress.values:
+            rows2.append((ReplyButton(Label("form.keep_current"), data=nav("keep")),))
         rows2.append(tuple(nav_buttons))
         markup = ReplyKeyboard(rows=tuple(rows2), one_time=False)
+    elif step.name in progress.values:
+        keep = (InlineButton(Label("form.keep_current"), data=nav("keep")),)
+        markup = InlineKeyboard(rows=(keep, _nav_row(back)))
     else:
         markup = InlineKeyboard(rows=(_nav_row(back),))
     params["prompt"] = prompt
@@ -362,6 +367,8 @@ def _handle_nav(form: Form, state: ConversationState, progress: FormProgress, da
             return FlowResult(state.with_progress(form.name, back), problems + _prompt(form, back, ctx))
         replies, effects = form.complete({**progress.values, form.confirm.name: value}, ctx)
         return FlowResult(state.without_form(form.name), replies, effects)
+    if action == "keep" and progress.step not in (SUMMARY, CONFIRM) and progress.step in progress.values:
+        return _advance(form, state, progress, progress.values[progress.step], ctx)
     if action == "done" and progress.step not in (SUMMARY, CONFIRM):
         step = form.step(progress.step)
         if step.kind is not InputKind.FILES:

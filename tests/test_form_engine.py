@@ -164,3 +164,13 @@ def test_changing_an_answer_drops_answers_to_steps_that_no_longer_apply() -> Non
     state = engine.handle(form, state, ButtonPress("fm:e:level"), CTX).state
     state = engine.handle(form, state, ButtonPress("fm:c:level:5"), CTX).state
     assert state.forms["pick"].values == {"level": "5"} and state.forms["pick"].step == engine.SUMMARY
+
+
+def test_prefilled_values_can_be_kept_with_one_press() -> None:
+    result = engine.start(PROFILE_FORM, ConversationState(), CTX, prefill={"name": "张三", "mobile": "13800138000"})
+    assert result.state.progress is not None and result.state.progress.step == "name"
+    kept = commands.on_input(result.state, ButtonPress("fm:keep"), CTX)
+    assert kept.state.progress is not None and kept.state.progress.step == "mobile"
+    kept = commands.on_input(kept.state, ButtonPress("fm:keep"), CTX)
+    assert kept.state.progress is not None and kept.state.progress.step == engine.SUMMARY
+    assert kept.state.progress.values == {"name": "张三", "mobile": "13800138000"}
