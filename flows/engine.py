@@ -1,205 +1,30 @@
-"""Declarative step-by-step forms with back, edit-a-field, cancel and resume."""
+"""Declarative step-by-step forms with back, edit-a-field, keep, cancel (keeping the draft) and resume."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import Any, Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
 from flows.context import FlowContext
-from flows.events import ButtonPress, Command, ContactShared, Event, FileInput, TextInput, event_kind
-from flows.replies import (
-    InlineButton,
-    InlineKeyboard,
-    Label,
-    Markup,
-    RemoveKeyboard,
-    Reply,
-    ReplyButton,
-    ReplyKeyboard,
-    Text,
+from flows.events import ButtonPress, ContactShared, Event, FileInput, TextInput, event_kind
+from flows.form_model import (
+    CONFIRM,
+    NAV,
+    SUMMARY,
+    Choice,
+    FlowResult,
+    Form,
+    InputKind,
+    Invalid,
+    Step,
+    nav,
 )
+from flows.form_render import prompt as _prompt
+from flows.replies import InlineButton, InlineKeyboard, Label, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState, FormProgress
 
-NAV = "fm"  # callback-data namespace of form navigation
-
-
-class InputKind(StrEnum):
-    """What kind of input a step takes."""
-
-    TEXT = "text"
-    CHOICE = "choice"
-    CONTACT = "contact"
-    FILE = "file"
-    FILES = "files"
-
-
-class Invalid(Exception):
-    """Raised by a step parser: the input is rejected with a localized explanation."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One option of a choice step; `value` goes into callback data, keep it short."""
-
-    value: str
-    label: Label
-
-
-Parser = Callable[[Event, FlowContext, dict[str, Any]], Any]
-Choices = Callable[[FlowContext, dict[str, Any]], Sequence[Choice]]
-Formatter = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One declarative step: prompt, input kind, parser/validator, options and summary display."""
-
-    name: str
-    prompt: str
-    kind: InputKind = InputKind.TEXT
-    parse: Parser | None = None
-    choices: Choices | None = None
-    when: Callable[[dict[str, Any]], bool] | None = None
-    label: str = ""
-    show: Formatter | None = None
-    editable: bool = True
-    max_items: int = 10
-    optional: bool = False
-
-
-@dataclass(frozen=True)
-class FlowResult:
-    """Outcome of one event: new state, replies to send and side effects for the service layer."""
-
-    state: ConversationState
-    replies: list[Reply] = field(default_factory=list)
-    effects: list[Any] = field(default_factory=list)
-
-
-Completer = Callable[[dict[str, Any], FlowContext], tuple[list[Reply], list[Any]]]
-
-
-@dataclass(frozen=True)
-class Form:
-    """A named sequence of steps ending in a summary the user confirms."""
-
-    name: str
-    steps: tuple[Step, ...]
-    summary: str
-    complete: Completer
-    title: str = ""
-    confirm: Step | None = None
-    check: Callable[[dict[str, Any], FlowContext], list[Text]] | None = None
-
-    def step(self, name: str) -> Step:
-        """Step by name; KeyError when the form has no such step."""
-        for s in self.steps:
-            if s.name == name:
-                return s
-        raise KeyError(name)
-
-    def applicable(self, values: dict[str, Any]) -> list[Step]:
-        """Steps that apply given the values so far (a `when` guard may skip some)."""
-        return [s for s in self.steps if s.when is None or s.when(values)]
-
-    def next_step(self, current: str | None, values: dict[str, Any]) -> str | None:
-        """Name of the first applicable step after `current` still to ask, else None (summary)."""
-        names = [s.name for s in self.applicable(values)]
-        start = names.index(current) + 1 if current in names else 0
-        for name in names[start:]:
-            return name
-        return None
-
-
-SUMMARY = "__summary__"
-CONFIRM = "__confirm__"
-
-
-def nav(action: str, arg: str = "") -> str:
-    """Callback data for a navigation button."""
-    return f"{NAV}:{action}:{arg}" if arg else f"{NAV}:{action}"
-
-
-def _nav_row(back: bool) -> tuple[InlineButton, ...]:
-    row = []
-    if back:
-        row.append(InlineButton(Label("form.back"), data=nav("back")))
-    row.append(InlineButton(Label("form.cancel"), data=nav("cancel")))
-    return tuple(row)
-
-
-def _prompt(form: Form, progress: FormProgress, ctx: FlowContext) -> list[Reply]:
-    if progress.step == SUMMARY:
-        return [_summary(form, progress, ctx)]
-    step = form.confirm if progress.step == CONFIRM and form.confirm else form.step(progress.step)
-    back = bool(progress.history)
-    params: dict[str, Any] = {}
-    prompt: Label = Label(step.prompt)
-    if step.name in progress.values:
-        shown = _display(step, progress.values[step.name], ctx, progress.values)
-        prompt = Label("form.prompt_with_current", {"prompt": Label(step.prompt), "current": shown})
-    markup: Markup
-    if step.kind is InputKind.CHOICE and step.choices is not None:
-        rows = [
-            (InlineButton(c.label, data=nav("c", f"{step.name}:{c.value}")),)
-            for c in step.choices(ctx, progress.values)
-        ]
-        markup = InlineKeyboard(rows=tuple(rows) + (_nav_row(back),))
-    elif step.kind is InputKind.FILES:
-        count = len(progress.values.get(step.name) or [])
-        done = (InlineButton(Label("form.files_done", {"count": count}), data=nav("done")),)
-        markup = InlineKeyboard(rows=(done, _nav_row(back)))
-    elif step.kind is InputKind.CONTACT:
-        rows2: list[tuple[ReplyButton, ...]] = [(ReplyButton(Label("form.share_contact"), request_contact=True),)]
-        nav_buttons = [ReplyButton(Label("form.cancel"), data=nav("cancel"))]
-        if back:
-            nav_buttons.insert(0, ReplyButton(Label("form.back"), data=nav("back")))
-        if step.name in progress.values:
-            rows2.append((ReplyButton(Label("form.keep_current"), data=nav("keep")),))
-        rows2.append(tuple(nav_buttons))
-        markup = ReplyKeyboard(rows=tuple(rows2), one_time=False)
-    elif step.name in progress.values:
-        keep = (InlineButton(Label("form.keep_current"), data=nav("keep")),)
-        markup = InlineKeyboard(rows=(keep, _nav_row(back)))
-    else:
-        markup = InlineKeyboard(rows=(_nav_row(back),))
-    params["prompt"] = prompt
-    return [Text("form.prompt", params, markup)]
-
-
-def _display(step: Step, value: Any, ctx: FlowContext, values: dict[str, Any]) -> Any:
-    """How a stored value is shown: the step's formatter, the chosen option's label, or the value itself."""
-    if step.show:
-        return step.show(value)
-    if step.kind is InputKind.CHOICE and step.choices is not None:
-        for choice in step.choices(ctx, values):
-            if choice.value == value:
-                return choice.label
-    return value
-
-
-def _summary(form: Form, progress: FormProgress, ctx: FlowContext) -> Text:
-    lines = []
-    edit_rows = []
-    for s in form.applicable(progress.values):
-        if s.name not in progress.values:
-            continue
-        lines.append({"label": Label(s.label or s.prompt), "value": _display(s, progress.values[s.name], ctx, progress.values)})
-        if s.editable:
-            edit_rows.append(
-                (InlineButton(Label("form.edit_field", {"field": Label(s.label or s.prompt)}), data=nav("e", s.name)),)
-            )
-    rows = tuple(edit_rows) + (
-        (InlineButton(Label("form.confirm"), data=nav("ok")),),
-        _nav_row(back=False),
-    )
-    return Text(form.summary, {"fields": lines, "title": Label(form.title) if form.title else ""}, InlineKeyboard(rows))
+__all__ = ["CONFIRM", "NAV", "SUMMARY", "Choice", "FlowResult", "Form", "InputKind", "Invalid", "Step", "nav"]
+__all__ += ["cancel", "drop_draft", "handle", "start"]
 
 
 def start(form: Form, state: ConversationState, ctx: FlowContext, prefill: dict[str, Any] | None = None) -> FlowResult:
@@ -399,8 +224,3 @@ def _handle_nav(form: Form, state: ConversationState, progress: FormProgress, da
             return FlowResult(state, [Text(bad.key, bad.params)] + _prompt(form, progress, ctx))
         return _advance(form, state, progress, parsed, ctx)
     return FlowResult(state, [Text("hint.stale_button")] + _prompt(form, progress, ctx))
-
-
-def is_form_command(event: Event) -> bool:
-    """True for commands a form answers itself (/back)."""
-    return isinstance(event, Command) and event.name == "back"

@@ -20,7 +20,6 @@ import pytest
 from aiohttp import test_utils, web
 
 from bot.app import App, build_app
-from bot.settings import Framework
 from bot.webhook import MAX_BODY_BYTES, SECRET_HEADER, WebhookConfigError, create_webhook_app, serve_webhook
 from handlers.base import ALLOWED_UPDATES, MenuScope, TemporaryFailure, Transport
 from handlers.registry import create_transport
