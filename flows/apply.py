@@ -160,7 +160,7 @@ APPLY_STEPS = (
     Step("held_date", "apply.ask_held_date", parse=inputs.past_date, when=_holds("qualification", "skill", "title"), label="apply.field_held_date"),
     Step("held_issuer", "apply.ask_held_issuer", parse=inputs.short_text(128), when=_holds("qualification", "skill", "title"), label="apply.field_held_issuer"),
     Step("post", "apply.ask_post", parse=inputs.short_text(64), label="apply.field_post"),
-    Step("years", "apply.ask_years", parse=inputs.years, label="apply.field_years"),
+    Step("years", "apply.ask_years", parse=inputs.years, label="apply.field_years", show=lambda v: int(v) if float(v).is_integer() else v),
     Step("subjects", "apply.ask_subjects", InputKind.CHOICE, choices=subject_choices, label="apply.field_subjects"),
     Step("photo", "apply.ask_photo", InputKind.FILE, parse=inputs.photo, label="apply.field_photo", show=_show_photo),
     Step("documents", "apply.ask_documents", InputKind.FILES, parse=inputs.document, label="apply.field_documents", show=_show_files, max_items=10, optional=True),

@@ -80,16 +80,16 @@ def _display(step: Step, value: Any, ctx: FlowContext, values: dict[str, Any]) -
 
 def _summary(form: Form, progress: FormProgress, ctx: FlowContext) -> Text:
     lines = []
-    edit_rows = []
+    edits = []
     for s in form.applicable(progress.values):
         if s.name not in progress.values:
             continue
         lines.append({"label": Label(s.label or s.prompt), "value": _display(s, progress.values[s.name], ctx, progress.values)})
         if s.editable:
-            edit_rows.append(
-                (InlineButton(Label("form.edit_field", {"field": Label(s.label or s.prompt)}), data=nav("e", s.name)),)
-            )
-    rows = tuple(edit_rows) + (
+            edits.append(InlineButton(Label("form.edit_field", {"field": Label(s.label or s.prompt)}), data=nav("e", s.name)))
+    per_row = 1 if len(edits) <= 4 else 2  # long forms: two edit buttons a row keep the keyboard short
+    edit_rows = tuple(tuple(edits[i : i + per_row]) for i in range(0, len(edits), per_row))
+    rows = edit_rows + (
         (InlineButton(Label("form.confirm"), data=nav("ok")),),
         nav_row(back=False),
     )
