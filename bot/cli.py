@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable, NoReturn, Sequence
@@ -12,6 +13,8 @@ from typing import Any, Awaitable, Callable, NoReturn, Sequence
 from bot.app import App, build_app
 from bot.cli_errors import CliError, describe
 from bot.demo import load_demo
+from bot.services.announcement_file import ImportFileError
+from bot.services.announcement_import import import_file, report_lines
 from bot.logs import configure_logging
 from bot.runmodes import (
     ensure_schema_current,
@@ -23,8 +26,10 @@ from bot.runmodes import (
     schema_revision,
     upgrade_database,
 )
+from bot.services.export import roster
 from bot.services.staff_admin import list_staff, set_role
 from bot.settings import Settings
+from flows.commands import LOCALES
 from flows.menu import INVITABLE_ROLES, ROLES
 
 log = logging.getLogger("skillbot")
@@ -48,6 +53,12 @@ def _positive_id(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError("a Telegram id is a positive integer")
     return number
+
+
+def _record_id(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise argparse.ArgumentTypeError(f"not a record id: {value!r}")
+    return int(value)
 
 
 async def _run(args: argparse.Namespace, app: App) -> int:
@@ -97,6 +108,24 @@ async def _demo_data(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+async def _import_announcements(args: argparse.Namespace, app: App) -> int:
+    await ensure_schema_current(app)
+    try:
+        report = await import_file(app, args.file, dry_run=args.dry_run)
+    except ImportFileError as exc:
+        raise CliError(str(exc)) from None
+    out, err = report_lines(app, report, args.dry_run)
+    for line in out:
+        print(line)
+    for line in err:
+        print(line, file=sys.stderr)
+    if report.failed:
+        print(f"skillbot: error: {len(err)} problem(s); nothing imported", file=sys.stderr)
+        return 1
+    print("dry run: nothing written" if args.dry_run else f"imported {len(report.outcomes)} announcement(s)")
+    return 0
+
+
 async def _staff_add(args: argparse.Namespace, app: App) -> int:
     await ensure_schema_current(app)
     change = await set_role(app, args.telegram_id, args.role)
@@ -113,6 +142,27 @@ async def _staff_list(args: argparse.Namespace, app: App) -> int:
     print(f"{'telegram_id':>12}  {'role':<10}  {'locale':<6}  name")
     for row in rows:
         print(f"{row.user_id:>12}  {row.role:<10}  {row.locale:<6}  {row.name or '-'}")
+    return 0
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write a file readable by its owner only (the roster holds full ID numbers and phones)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+
+
+async def _export_applications(args: argparse.Namespace, app: App) -> int:
+    await ensure_schema_current(app)
+    locale = app.i18n.resolve(args.locale or app.settings.default_locale)
+    async with app.sessions() as session:
+        exported = await roster(app, session, args.announcement, locale, None)
+        if exported is None:
+            raise CliError(f"announcement {args.announcement} not found")
+        _write_private(args.out, exported.content)
+        await session.commit()  # the export is audited only once the file is written
+    print(f"wrote {exported.rows} application(s) of announcement {args.announcement} to {args.out}")
+    print("the file holds FULL ID numbers and mobile numbers (the official roster): keep it safe")
     return 0
 
 
@@ -158,6 +208,13 @@ def build_parser() -> Parser:
     _command(sub, "demo-data", "load the demo institution, staff and 300 certificates (idempotent)",
              "Migrate the database and load the demo data; running it again adds nothing.", _demo_data)
 
+    imp = _command(sub, "import-announcements", "create or update announcements from a TOML file (all or nothing)",
+                   "Validate every [[announcement]] in FILE (filed occupations and levels, dates, fee, advertising words) "
+                   "and create them, or update the institution's announcement with the same title; nothing is written "
+                   "when any entry has a problem. Example: bot/data/announcements_example.toml.", _import_announcements)
+    imp.add_argument("file", type=Path, metavar="FILE", help="TOML file with [[announcement]] tables")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report without writing")
+
     staff = _command(sub, "staff", "staff roles", "Grant and list staff roles.")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
     add = _command(staff_sub, "add", "grant a role to a Telegram user (audited)",
@@ -166,6 +223,18 @@ def build_parser() -> Parser:
     add.add_argument("--role", required=True, choices=INVITABLE_ROLES, help="role to grant")
     _command(staff_sub, "list", "list accounts with a staff or exam role (names masked)",
              "List accounts with a staff or exam role; names are masked.", _staff_list)
+
+    export = _command(sub, "export", "export data for the evaluation body", "Export data files (audited).")
+    export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    applications = _command(
+        export_sub, "applications", "an announcement's application roster as xlsx (full ID numbers; audited)",
+        "Write the application roster of one announcement as an xlsx workbook in the 申报表 (R4) field order. "
+        "It holds FULL ID numbers and mobile numbers (the official roster for the evaluation body): the file is "
+        "created readable by its owner only; the export is written to the audit log.", _export_applications,
+    )
+    applications.add_argument("--announcement", type=_record_id, required=True, metavar="N", help="announcement id")
+    applications.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="file to write (replaced)")
+    applications.add_argument("--locale", choices=LOCALES, help="language of headers and labels (default: DEFAULT_LOCALE)")
     return parser
 
 

@@ -10,6 +10,9 @@ from flows.effects import SetLocale
 from flows.engine import FlowResult, Form
 from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
+from flows import my, review
+from flows.announce import ANNOUNCE_FORM
+from flows.announce import unavailable as announce_unavailable
 from flows.apply import APPLY_FORM
 from flows.apply import unavailable as apply_unavailable
 from flows.profile import PROFILE_FORM
@@ -19,8 +22,11 @@ from flows.state import ConversationState
 LOCALES = ("zh_CN", "en")
 LANG_PREFIX = "lang:"
 
-FORMS: dict[str, Form] = {PROFILE_FORM.name: PROFILE_FORM, APPLY_FORM.name: APPLY_FORM}
-OPEN_GUARDS: dict[str, Callable[[FlowContext], Text | None]] = {APPLY_FORM.name: apply_unavailable}
+FORMS: dict[str, Form] = {PROFILE_FORM.name: PROFILE_FORM, APPLY_FORM.name: APPLY_FORM, ANNOUNCE_FORM.name: ANNOUNCE_FORM}
+OPEN_GUARDS: dict[str, Callable[[FlowContext], Text | None]] = {
+    APPLY_FORM.name: apply_unavailable,
+    ANNOUNCE_FORM.name: announce_unavailable,
+}
 
 
 def _menu(role: str) -> list[Label]:
@@ -60,7 +66,9 @@ def choose_lang(state: ConversationState, ctx: FlowContext, data: str) -> FlowRe
 
 
 def cancel(state: ConversationState, ctx: FlowContext) -> FlowResult:
-    """Leave the active form keeping its draft, or say there is nothing to cancel."""
+    """Leave the active form keeping its draft (a pending review decision is dropped), or say there is nothing to cancel."""
+    if state.active == review.NAME:
+        return review.cancel(state)
     form = FORMS.get(state.active or "")
     if form is None:
         return FlowResult(state, [Text("cancel.nothing", {}, RemoveKeyboard())])
@@ -106,7 +114,11 @@ def on_input(state: ConversationState, event: Event, ctx: FlowContext) -> FlowRe
         return engine.drop_draft(event.data.split(":", 2)[2], state)
     if isinstance(event, Unsupported) and event.kind == "edited":
         return FlowResult(state, [Text("hint.edited_ignored")])
+    if state.active == review.NAME and not isinstance(event, Command):
+        return review.on_input(state, event, ctx)
     form = FORMS.get(state.active or "")
+    if form is APPLY_FORM and not isinstance(event, Command):
+        return my.handle_apply(state, event, ctx)
     if form is not None and not isinstance(event, Command):
         return engine.handle(form, state, event, ctx)
     if isinstance(event, Command):

@@ -9,14 +9,15 @@ ROLES = (CANDIDATE, "admin", "staff", "proctor", "assessor", "supervisor")
 INVITABLE_ROLES = ("admin", "staff", "proctor", "assessor", "supervisor")
 
 _COMMON = ("start", "help", "profile", "lang", "cancel", "whoami")
+_ANNOUNCE = ("announce", "announcements")  # staff: publish (R1) and list/close announcements
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     CANDIDATE: ("start", "apply", "my", "help", "profile", "lang", "cancel", "whoami"),
     "proctor": _COMMON,
     "assessor": _COMMON,
     "supervisor": _COMMON,
-    "staff": _COMMON + ("invite",),
-    "admin": _COMMON + ("invite",),
+    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE,
+    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE,
 }
 
 

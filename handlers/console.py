@@ -9,16 +9,19 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from typing import Awaitable, Callable, TextIO
+from types import MappingProxyType
+from typing import Awaitable, Callable, Mapping, TextIO
 
 from bot.app import App
 from bot.logs import failure_site
-from bot.services import usecases
+from bot.services import announce_usecases, usecases
 from bot.services.intake import update_scope
 from bot.services.turn import Actor, Outcome, Turn
 from flows.commands import LANG_PREFIX
 from flows.events import ButtonPress, ContactShared, Event, FileInput, TextInput
 from flows.menu import CANDIDATE, STAFF_ROLES
+from flows.my import PREFIX as APPLICATION_PREFIX
+from flows.review_card import PREFIX as REVIEW_PREFIX
 from handlers.commands import parse_command
 from handlers.console_view import ConsoleButton, ConsoleView
 from storage.repositories import users
@@ -32,7 +35,7 @@ PHOTO_SIZE = (413, 579)  # a 2-inch photo at 300 dpi
 
 
 async def route_text(turn: Turn, text: str) -> Outcome:
-    """A typed message: /start, simple commands, /invite for staff only, everything else is input."""
+    """A typed message: /start, simple commands, /my, staff commands for staff only, everything else is input."""
     command = parse_command(text)
     if command is None:
         return await usecases.user_input(turn, TextInput(text))
@@ -40,16 +43,34 @@ async def route_text(turn: Turn, text: str) -> Outcome:
         return await usecases.start(turn, command.args)
     if command.name in usecases.SIMPLE_COMMANDS:
         return await usecases.simple(turn, command.name, command)
-    if command.name == "invite" and (await turn.user()).role in STAFF_ROLES:
-        return await usecases.invite(turn, command.args)
+    if command.name == "my":
+        return await usecases.my_applications(turn)
+    if command.name in announce_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await announce_usecases.route(turn, command)
+    if command.name in STAFF_COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await STAFF_COMMANDS[command.name](turn, command.args)
     return await usecases.user_input(turn, command)
 
 
 async def route_button(turn: Turn, data: str) -> Outcome:
-    """An inline button press: language buttons, everything else goes to the flow."""
+    """An inline button press: language and application buttons, review buttons for staff, the rest to the flow."""
     if data.startswith(LANG_PREFIX):
         return await usecases.choose_lang(turn, data)
+    if data.startswith(APPLICATION_PREFIX + ":"):
+        return await usecases.application_button(turn, data)
+    if data.startswith(REVIEW_PREFIX + ":") and (await turn.user()).role in STAFF_ROLES:
+        return await usecases.review(turn, data)
     return await usecases.user_input(turn, ButtonPress(data))
+
+
+async def _review_command(turn: Turn, args: str) -> Outcome:
+    return await usecases.review(turn)
+
+
+StaffCommand = Callable[[Turn, str], Awaitable[Outcome]]
+STAFF_COMMANDS: Mapping[str, StaffCommand] = MappingProxyType(
+    {"invite": usecases.invite, "review": _review_command, "export_applications": usecases.export_applications}
+)
 
 
 class Console:

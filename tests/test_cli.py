@@ -23,7 +23,7 @@ T = TypeVar("T")
 SKILLBOT = [sys.executable, "-m", "bot.cli"]
 SUBCOMMANDS = [
     [], ["run"], ["console"], ["polling"], ["webhook"], ["db"], ["db", "upgrade"], ["db", "current"],
-    ["demo-data"], ["staff"], ["staff", "add"], ["staff", "list"],
+    ["demo-data"], ["staff"], ["staff", "add"], ["staff", "list"], ["export"], ["export", "applications"],
 ]
 SETTING_VARS = (
     "TELEGRAM_BOT_TOKEN", "DATABASE_URL", "DATA_DIR", "DATA_KEY", "WEBHOOK_URL", "WEBHOOK_SECRET", "ADMIN_IDS",

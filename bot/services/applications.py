@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.pii import mask_id_number
+from bot.services import resubmission
 from flows.apply import SubmitApplication
 from flows.context import FlowContext
 from storage.models import Announcement, Application, PledgeAcceptance, UserAccount
@@ -71,7 +72,10 @@ async def submit(app: App, session: AsyncSession, user: UserAccount, effect: Sub
         photo=values["photo"],
         documents=list(values.get("documents") or []),
     )
-    await applications.add(session, application)
+    if values.get("resubmit_of"):  # a rejected / needs-supplement application fixed by its owner: same row, same number
+        application = await resubmission.update_existing(session, user, int(values["resubmit_of"]), application)
+    else:
+        await applications.add(session, application)
     assert application.id is not None
     pledge = PledgeAcceptance(application_id=application.id, user_id=user.id, locale=ctx.locale, text_hash=pledge_hash(app, ctx.locale))
     await applications.add_pledge(session, pledge)

@@ -8,10 +8,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.pii import mask_name, mask_phone
-from bot.services import applications
+from bot.services import applications, review
+from bot.services import announcements
 from flows.apply import SubmitApplication
 from flows.context import FlowContext
 from flows.effects import SaveProfile, SetLocale
+from flows.review import ReviewDecision
 from storage.models import UserAccount, utcnow
 from storage.repositories import audit
 
@@ -34,6 +36,12 @@ async def apply(app: App, session: AsyncSession, user: UserAccount, effects: lis
             await audit.record(session, user.id, "save_profile", "user", user.id, before, after)
         elif isinstance(effect, SubmitApplication):
             await applications.submit(app, session, user, effect, ctx)
+            continue
+        elif isinstance(effect, ReviewDecision):
+            await review.decide(app, session, user, effect, ctx)
+            continue
+        elif isinstance(effect, announcements.EFFECTS):
+            await announcements.apply_effect(session, user, effect)
             continue
         else:
             raise TypeError(f"unknown effect {type(effect).__name__}")

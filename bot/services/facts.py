@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
+from bot.services.announce_facts import announce_facts
 from bot.services.application_facts import apply_facts
 from bot.pii import mask_phone
 from flows.state import ConversationState
@@ -28,4 +29,6 @@ async def load(
     result = profile_facts(app, user)
     if "apply" in forms:
         result["apply"] = await apply_facts(app, session, user, state, now)
+    if "announce" in forms:
+        result["announce"] = await announce_facts(app, session, now)
     return result

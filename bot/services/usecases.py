@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from bot.services import invites
+from bot.services import export as export_service
+from bot.services import invites, resubmission
+from bot.services import review as review_service
 from bot.services.turn import FlowStep, Outcome, Turn
-from flows import commands, deeplinks, staff
+from flows import commands, deeplinks, my, staff
+from flows import export as export_flow
+from flows import review as review_flow
+from flows.context import FlowContext
+from flows.engine import FlowResult
 from flows.events import ButtonPress, Command, Event
 from flows.menu import INVITABLE_ROLES
 from flows.replies import Label, MenuUpdate, Text
+from flows.state import ConversationState
 
 
 async def start(turn: Turn, payload: str) -> Outcome:
@@ -62,6 +71,8 @@ SIMPLE_COMMANDS = tuple(_SIMPLE)
 
 async def simple(turn: Turn, name: str, event: Event) -> Outcome:
     """Commands that are pure flow steps: help, lang, cancel, whoami and the forms (profile, apply)."""
+    if name == "apply":
+        return await apply(turn, event)
     return await turn.run(_SIMPLE[name], event, forms=(name,) if name in commands.FORMS else ())
 
 
@@ -71,5 +82,77 @@ async def choose_lang(turn: Turn, data: str) -> Outcome:
 
 
 async def user_input(turn: Turn, event: Event) -> Outcome:
-    """Anything else: the active form's input, or a hint."""
-    return await turn.run(commands.on_input, event)
+    """Anything else: the active form's input (or a reviewer's note), or a hint."""
+    return await _deciding(turn, commands.on_input, event)
+
+
+def _with_facts(key: str, value: Any, step: FlowStep) -> FlowStep:
+    """`step` seeing `value` under `ctx.facts[key]` (facts a use case loaded for it)."""
+
+    def run(state: ConversationState, event: Event, ctx: FlowContext) -> FlowResult:
+        return step(state, event, replace(ctx, facts={**ctx.facts, key: value}))
+
+    return run
+
+
+async def _deciding(turn: Turn, step: FlowStep, event: Event) -> Outcome:
+    """Run a step that may decide an application; a decision another staff member made first is refused."""
+    try:
+        return await turn.run(step, event)
+    except review_service.StaleDecision as stale:
+        await turn.session.rollback()
+        number, status = stale.number, stale.status
+        return await turn.run(lambda st, ev, ctx: review_flow.refuse_stale(st, ctx, number, status), event)
+
+
+async def review(turn: Turn, button: str | None = None) -> Outcome:
+    """/review (button None) or an `rv:` button: the queue card, files and decisions (callers check the role)."""
+    facts = await review_service.facts(turn.app, turn.session, button)
+    if button is None:
+        return await _deciding(turn, _with_facts("review", facts, lambda st, ev, ctx: review_flow.show(st, ctx)), Command("review"))
+    data = button
+    step = _with_facts("review", facts, lambda st, ev, ctx: review_flow.on_button(st, data, ctx))
+    return await _deciding(turn, step, ButtonPress(button))
+
+
+async def my_applications(turn: Turn) -> Outcome:
+    """/my: the user's applications with status and reviewer's note."""
+    items = await resubmission.my_facts(turn.app, turn.session, (await turn.user()).id)
+    return await turn.run(_with_facts("my", items, lambda st, ev, ctx: my.show(st, ctx)), Command("my"))
+
+
+async def application_button(turn: Turn, button: str) -> Outcome:
+    """An `ap:fix:<id>` button: the apply form reopened with that application's answers."""
+    app_id = my.fix_target(button)
+    user = await turn.user()
+    prefill = await resubmission.fix_facts(turn.app, turn.session, user.id, app_id) if app_id is not None else None
+    step = _with_facts("fix", prefill, lambda st, ev, ctx: my.fix(st, ctx))
+    return await turn.run(step, ButtonPress(button), forms=("apply",))
+
+
+async def apply(turn: Turn, event: Event) -> Outcome:
+    """/apply: the application form; with no draft open, an application awaiting supplements is reopened."""
+    prefill = await resubmission.fix_facts(turn.app, turn.session, (await turn.user()).id, None)
+
+    def step(st: ConversationState, ev: Event, ctx: FlowContext) -> FlowResult:
+        return my.reopen_for_supplement(st, ctx) or commands.open_form("apply", st, ctx)
+
+    return await turn.run(_with_facts("fix", prefill, step), event, forms=("apply",))
+
+
+async def export_applications(turn: Turn, args: str) -> Outcome:
+    """/export_applications ID: the announcement's roster as xlsx, audited (callers check the role)."""
+    event = Command("export_applications", args)
+    announcement_id = export_flow.parse_announcement(args)
+    if announcement_id is None:
+        return await turn.run(lambda st, ev, ctx: export_flow.usage(st, ctx), event)
+    user = await turn.user()
+    locale = turn.app.i18n.resolve(user.locale or turn.app.settings.default_locale)
+    roster = await export_service.roster(turn.app, turn.session, announcement_id, locale, user.id)
+    if roster is None:
+        return await turn.run(lambda st, ev, ctx: export_flow.not_found(st, ctx, announcement_id), event)
+    if roster.rows == 0:
+        return await turn.run(lambda st, ev, ctx: export_flow.empty(st, ctx, announcement_id, roster.title), event)
+    return await turn.run(
+        lambda st, ev, ctx: export_flow.sent(st, ctx, roster.content, roster.filename, roster.rows, roster.title), event
+    )

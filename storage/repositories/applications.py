@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,3 +56,52 @@ async def active_bans(session: AsyncSession, id_number_hash: str, today: date) -
     """Bans of a person still in force on `today` (R7)."""
     result = await session.exec(select(Ban).where(Ban.id_number_hash == id_number_hash, col(Ban.until) >= today))
     return list(result.all())
+
+
+async def get(session: AsyncSession, application_id: int) -> Application | None:
+    """One application by id, re-read from the store (never a stale identity-map copy)."""
+    return await session.get(Application, application_id, populate_existing=True)
+
+
+def _queue_order() -> tuple[Any, Any]:
+    return col(Application.submitted_at).asc(), col(Application.id).asc()
+
+
+async def count_submitted(session: AsyncSession) -> int:
+    """How many applications wait for review."""
+    result = await session.exec(select(func.count()).select_from(Application).where(Application.status == "submitted"))
+    return int(result.one())
+
+
+async def next_submitted(session: AsyncSession, after: Application | None = None) -> Application | None:
+    """The oldest application awaiting review, or the first one queued after `after` (none: back to the oldest)."""
+    query = select(Application).where(Application.status == "submitted")
+    if after is not None:
+        later = or_(
+            col(Application.submitted_at) > after.submitted_at,
+            and_(col(Application.submitted_at) == after.submitted_at, col(Application.id) > (after.id or 0)),
+        )
+        found = (await session.exec(query.where(later).order_by(*_queue_order()).limit(1))).first()
+        if found is not None:
+            return found
+    return (await session.exec(query.order_by(*_queue_order()).limit(1))).first()
+
+
+async def decide(
+    session: AsyncSession, application_id: int, expected: str, status: str, note: str | None, reviewer: int, at: datetime
+) -> bool:
+    """Set a review decision only if the status is still `expected` (one atomic UPDATE); False when it was not."""
+    stmt = (
+        update(Application)
+        .where(col(Application.id) == application_id, col(Application.status) == expected)
+        .values(status=status, review_note=note, reviewed_by=reviewer, reviewed_at=at, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    result = await (await session.connection()).execute(stmt)
+    return bool(result.rowcount == 1)
+
+
+async def of_announcement(session: AsyncSession, announcement_id: int) -> list[Application]:
+    """Every application to one announcement in submission order (the roster)."""
+    query = select(Application).where(Application.announcement_id == announcement_id).order_by(*_queue_order())
+    return list((await session.exec(query)).all())

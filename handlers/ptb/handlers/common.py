@@ -1,4 +1,4 @@
-"""Commands every role has: /start (with deep links), /help, /lang, /cancel, /whoami, /profile."""
+"""Commands every role has: /start (with deep links), /help, /lang, /cancel, /whoami, /profile, /apply, /my."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.services import usecases
 from flows.commands import LANG_PREFIX
+from flows.my import PREFIX as APPLICATION_PREFIX
 from handlers.ptb.context import TurnContext
 from handlers.ptb.convert import command_event
 from handlers.ptb.sender import send
@@ -36,10 +37,26 @@ async def on_lang_button(update: Update, context: TurnContext) -> None:
     await send(context.bot, outcome.outgoing, query.id)
 
 
+async def on_my(update: Update, context: TurnContext) -> None:
+    """/my → the user's applications."""
+    outcome = await usecases.my_applications(context.turn)
+    await send(context.bot, outcome.outgoing)
+
+
+async def on_application_button(update: Update, context: TurnContext) -> None:
+    """A "fix and resubmit" button."""
+    query = update.callback_query
+    assert query is not None
+    outcome = await usecases.application_button(context.turn, query.data or "")
+    await send(context.bot, outcome.outgoing, query.id)
+
+
 def create_handlers() -> list[BaseHandler[Update, TurnContext, Any]]:
     """Handlers of this feature, most specific first."""
     return [
         CommandHandler("start", on_start, filters=filters.UpdateType.MESSAGE),
         CommandHandler(usecases.SIMPLE_COMMANDS, on_simple_command, filters=filters.UpdateType.MESSAGE),
+        CommandHandler("my", on_my, filters=filters.UpdateType.MESSAGE),
         CallbackQueryHandler(on_lang_button, pattern=f"^{re.escape(LANG_PREFIX)}"),
+        CallbackQueryHandler(on_application_button, pattern=f"^{re.escape(APPLICATION_PREFIX)}:"),
     ]
