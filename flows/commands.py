@@ -10,7 +10,7 @@ from flows.effects import SetLocale
 from flows.engine import FlowResult, Form
 from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
-from flows import my, review
+from flows import review
 from flows.announce import ANNOUNCE_FORM
 from flows.announce import unavailable as announce_unavailable
 from flows.apply import APPLY_FORM
@@ -117,8 +117,6 @@ def on_input(state: ConversationState, event: Event, ctx: FlowContext) -> FlowRe
     if state.active == review.NAME and not isinstance(event, Command):
         return review.on_input(state, event, ctx)
     form = FORMS.get(state.active or "")
-    if form is APPLY_FORM and not isinstance(event, Command):
-        return my.handle_apply(state, event, ctx)
     if form is not None and not isinstance(event, Command):
         return engine.handle(form, state, event, ctx)
     if isinstance(event, Command):

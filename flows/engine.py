@@ -14,6 +14,7 @@ from flows.form_model import (
     Choice,
     FlowResult,
     Form,
+    META,
     InputKind,
     Invalid,
     Step,
@@ -23,7 +24,7 @@ from flows.form_render import prompt as _prompt
 from flows.replies import InlineButton, InlineKeyboard, Label, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState, FormProgress
 
-__all__ = ["CONFIRM", "NAV", "SUMMARY", "Choice", "FlowResult", "Form", "InputKind", "Invalid", "Step", "nav"]
+__all__ = ["CONFIRM", "META", "NAV", "SUMMARY", "Choice", "FlowResult", "Form", "InputKind", "Invalid", "Step", "nav"]
 __all__ += ["cancel", "drop_draft", "handle", "start"]
 
 
@@ -75,7 +76,7 @@ def _advance(form: Form, state: ConversationState, progress: FormProgress, value
     left_contact = _is_contact(form, progress.step)
     # Drop answers to steps that no longer apply after this change.
     applicable = {s.name for s in form.applicable(values)}
-    values = {k: v for k, v in values.items() if k in applicable}
+    values = {k: v for k, v in values.items() if k in applicable or k.startswith(META)}
     if progress.editing:
         missing = [s.name for s in form.applicable(values) if s.name not in values]
         nxt = missing[0] if missing else SUMMARY

@@ -107,6 +107,9 @@ class Form:
         return None
 
 
+# Values whose key starts with META are form metadata (e.g. which stored record a draft edits):
+# kept across steps, never asked for and never shown.
+META = "__"
 SUMMARY = "__summary__"
 CONFIRM = "__confirm__"
 

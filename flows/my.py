@@ -2,27 +2,24 @@
 
 The service supplies `ctx.facts["my"]` (the list) and `ctx.facts["fix"]` (`{"values": …}` in the apply form's
 value shapes, decrypted only in memory) for the application a fix button or /apply is about. A resubmission
-carries `resubmit_of` (the application id) and `resubmit_number` in the form values; `handle_apply` keeps them
-across form steps, gives the receipt the existing number and does not count the application as its own duplicate.
+carries `__resubmit_of` (the application id) and `__resubmit_number` as form metadata (kept across steps by the
+engine); the apply facts then give the receipt the existing number and do not count it as its own duplicate.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flows import engine
 from flows.apply import APPLY_FORM
 from flows.context import FlowContext
 from flows.engine import SUMMARY, FlowResult, nav
-from flows.events import Event
 from flows.form_render import prompt
 from flows.replies import InlineButton, InlineKeyboard, Label, Reply, Text
 from flows.review_card import FIXABLE, level_label, status_label
 from flows.state import ConversationState, FormProgress
 
 PREFIX = "ap"  # callback-data namespace of the candidate's application buttons
-RESUBMIT_KEYS = ("resubmit_of", "resubmit_number")
 
 
 def fix_data(application_id: int) -> str:
@@ -78,8 +75,8 @@ def fix(state: ConversationState, ctx: FlowContext) -> FlowResult:
         return FlowResult(state, [Text("my.not_fixable")])
     draft = state.forms.get(APPLY_FORM.name)
     if draft is not None:
-        if draft.values.get("resubmit_of") == prefill["values"].get("resubmit_of"):
-            return engine.start(APPLY_FORM, state, resubmission_context(state, ctx))
+        if draft.values.get("__resubmit_of") == prefill["values"].get("__resubmit_of"):
+            return engine.start(APPLY_FORM, state, ctx)
         drop = InlineKeyboard(rows=((InlineButton(Label("form.delete_draft"), data=nav("drop", APPLY_FORM.name)),),))
         return FlowResult(state, [Text("my.draft_exists", {}, drop)])
     return _reopen(state, ctx, prefill)
@@ -97,7 +94,7 @@ def _reopen(state: ConversationState, ctx: FlowContext, prefill: dict[str, Any])
     values = dict(prefill["values"])
     announcements = (ctx.facts.get("apply") or {}).get("announcements") or []
     if str(values.get("announcement")) not in {str(a.get("id")) for a in announcements}:
-        return FlowResult(state, [Text("my.announcement_closed", {"number": values.get("resubmit_number", "")})])
+        return FlowResult(state, [Text("my.announcement_closed", {"number": values.get("__resubmit_number", "")})])
     missing = [s.name for s in APPLY_FORM.applicable(values) if s.name not in values]
     if missing:
         progress = FormProgress(step=missing[0], values=values, history=(SUMMARY,), editing=True)
@@ -106,33 +103,7 @@ def _reopen(state: ConversationState, ctx: FlowContext, prefill: dict[str, Any])
     new_state = state.with_progress(APPLY_FORM.name, progress)
     intro = Text(
         "my.fix_intro",
-        {"number": values.get("resubmit_number", ""), "status": status_label(prefill.get("status", "")), "note": prefill.get("note") or ""},
+        {"number": values.get("__resubmit_number", ""), "status": status_label(prefill.get("status", "")), "note": prefill.get("note") or ""},
     )
-    replies: list[Reply] = [intro, *prompt(APPLY_FORM, progress, resubmission_context(new_state, ctx))]
+    replies: list[Reply] = [intro, *prompt(APPLY_FORM, progress, ctx)]
     return FlowResult(new_state, replies)
-
-
-def resubmission_context(state: ConversationState, ctx: FlowContext) -> FlowContext:
-    """For a resubmission draft: the receipt keeps the existing number and the application is not its own duplicate."""
-    draft = state.forms.get(APPLY_FORM.name)
-    number = draft.values.get("resubmit_number") if draft else None
-    if not number:
-        return ctx
-    facts = dict(ctx.facts.get("apply") or {})
-    facts["next_number"] = number
-    if facts.get("duplicate") == number:
-        facts["duplicate"] = None
-    return replace(ctx, facts={**ctx.facts, "apply": facts})
-
-
-def handle_apply(state: ConversationState, event: Event, ctx: FlowContext) -> FlowResult:
-    """Feed the apply form; a resubmission's marker survives every step until the form completes."""
-    draft = state.forms.get(APPLY_FORM.name)
-    marker = {k: draft.values[k] for k in RESUBMIT_KEYS if draft is not None and k in draft.values}
-    result = engine.handle(APPLY_FORM, state, event, resubmission_context(state, ctx) if marker else ctx)
-    after = result.state.forms.get(APPLY_FORM.name)
-    if not marker or after is None or all(k in after.values for k in marker):
-        return result
-    kept = replace(after, values={**after.values, **marker})
-    forms = {**result.state.forms, APPLY_FORM.name: kept}
-    return replace(result, state=replace(result.state, forms=forms))

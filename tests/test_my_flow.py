@@ -27,12 +27,17 @@ VALUES: dict[str, Any] = {
     "held_cert": "skill", "held_level": "5", "held_name": "电工", "held_number": "S000036010027195000123",
     "held_date": "2019-06-30", "held_issuer": "南昌市职业技能鉴定中心", "post": "维修电工", "years": 5.0,
     "subjects": "theory+practical", "photo": {"kind": "photo", "file_id": "ph", "file_unique_id": "u"}, "documents": [],
-    "resubmit_of": 31, "resubmit_number": "SQ2026000031",
+    "__resubmit_of": 31, "__resubmit_number": "SQ2026000031",
 }
 
 
-def ctx(fix: dict[str, Any] | None = None, duplicate: str | None = None, my_items: list[dict[str, Any]] | None = None) -> FlowContext:
-    apply = {"today": "2026-11-23", "announcements": [ANNOUNCEMENT], "next_number": "SQ2026000099", "bans": [], "duplicate": duplicate}
+def ctx(
+    fix: dict[str, Any] | None = None,
+    duplicate: str | None = None,
+    my_items: list[dict[str, Any]] | None = None,
+    next_number: str = "SQ2026000099",
+) -> FlowContext:
+    apply = {"today": "2026-11-23", "announcements": [ANNOUNCEMENT], "next_number": next_number, "bans": [], "duplicate": duplicate}
     facts = {"apply": apply, "prefill": {}, "fix": fix, "my": my_items or []}
     return FlowContext(42, 42, "candidate", "zh_CN", datetime(2026, 11, 23, 2, tzinfo=timezone.utc), facts)
 
@@ -62,17 +67,19 @@ def test_fix_opens_the_summary_prefilled_and_resubmits_under_the_same_number() -
     opened = my.fix(ConversationState(), ctx(fix=fix_facts()))
     assert keys(opened)[:2] == ["my.fix_intro", "form.summary"]
     assert opened.state.active == "apply" and opened.state.forms["apply"].step == engine.SUMMARY
-    # the candidate edits a field: the engine drops unknown keys, the resubmission marker survives
+    # the candidate edits a field: the resubmission marker is form metadata and survives every step
     edit = commands.on_input(opened.state, ButtonPress("fm:e:work_unit"), ctx())
-    edited = commands.on_input(edit.state, TextInput("南昌供电公司"), ctx(duplicate="SQ2026000031"))
+    # for a resubmission draft the service's apply facts carry its own number and no self-duplicate
+    resubmitting = ctx(next_number="SQ2026000031")
+    edited = commands.on_input(edit.state, TextInput("南昌供电公司"), resubmitting)
     values = edited.state.forms["apply"].values
-    assert values["resubmit_of"] == 31 and values["work_unit"] == "南昌供电公司"
-    pledge = commands.on_input(edited.state, ButtonPress("fm:ok"), ctx(duplicate="SQ2026000031"))
-    assert "apply.refused.duplicate" not in keys(pledge), "an application is not its own duplicate"
-    done = commands.on_input(pledge.state, ButtonPress("fm:c:pledge:accept"), ctx(duplicate="SQ2026000031"))
+    assert values["__resubmit_of"] == 31 and values["work_unit"] == "南昌供电公司"
+    pledge = commands.on_input(edited.state, ButtonPress("fm:ok"), resubmitting)
+    assert "apply.refused.duplicate" not in keys(pledge)
+    done = commands.on_input(pledge.state, ButtonPress("fm:c:pledge:accept"), resubmitting)
     effect = done.effects[0]
     assert isinstance(effect, SubmitApplication) and effect.number == "SQ2026000031"
-    assert effect.values["resubmit_of"] == 31 and "pledge" not in effect.values
+    assert effect.values["__resubmit_of"] == 31 and "pledge" not in effect.values
     assert done.replies[-1].params["number"] == "SQ2026000031"
 
 
@@ -87,7 +94,7 @@ def test_a_step_not_stored_with_the_application_is_asked_first() -> None:
     progress = opened.state.forms["apply"]
     assert progress.step == "school_student" and progress.editing and progress.history == (engine.SUMMARY,)
     answered = commands.on_input(opened.state, ButtonPress("fm:c:school_student:no"), ctx())
-    assert answered.state.forms["apply"].step == engine.SUMMARY and answered.state.forms["apply"].values["resubmit_of"] == 31
+    assert answered.state.forms["apply"].step == engine.SUMMARY and answered.state.forms["apply"].values["__resubmit_of"] == 31
 
 
 def test_fix_refusals_and_resume() -> None:
@@ -103,7 +110,7 @@ def test_fix_refusals_and_resume() -> None:
 def test_apply_reopens_an_application_awaiting_supplements_only_without_a_draft() -> None:
     assert my.reopen_for_supplement(ConversationState(), ctx()) is None
     reopened = my.reopen_for_supplement(ConversationState(), ctx(fix=fix_facts()))
-    assert reopened is not None and reopened.state.forms["apply"].values["resubmit_of"] == 31
+    assert reopened is not None and reopened.state.forms["apply"].values["__resubmit_of"] == 31
     draft = ConversationState().with_progress("apply", FormProgress(step="name"))
     assert my.reopen_for_supplement(draft, ctx(fix=fix_facts())) is None
 

@@ -54,6 +54,9 @@ async def apply_facts(app: App, session: AsyncSession, user: UserAccount, state:
         "duplicate": None,
     }
     draft = state.forms.get("apply")
+    resubmitting = draft.values.get("__resubmit_number") if draft else None
+    if resubmitting:  # fixing a returned application keeps its number (flows/my.py)
+        facts["next_number"] = resubmitting
     identity = draft.values.get("id_number") if draft else None
     if isinstance(identity, dict) and identity.get("number"):
         id_hash = app.cipher.lookup_hash(identity["number"]) or ""
@@ -64,5 +67,5 @@ async def apply_facts(app: App, session: AsyncSession, user: UserAccount, state:
         announcement_id = draft.values.get("announcement") if draft else None
         if announcement_id:
             duplicate = await applications.active_duplicate(session, int(announcement_id), id_hash)
-            facts["duplicate"] = duplicate.number if duplicate else None
+            facts["duplicate"] = duplicate.number if duplicate and duplicate.number != resubmitting else None
     return facts

@@ -72,8 +72,8 @@ async def submit(app: App, session: AsyncSession, user: UserAccount, effect: Sub
         photo=values["photo"],
         documents=list(values.get("documents") or []),
     )
-    if values.get("resubmit_of"):  # a rejected / needs-supplement application fixed by its owner: same row, same number
-        application = await resubmission.update_existing(session, user, int(values["resubmit_of"]), application)
+    if values.get("__resubmit_of"):  # a rejected / needs-supplement application fixed by its owner: same row, same number
+        application = await resubmission.update_existing(session, user, int(values["__resubmit_of"]), application)
     else:
         await applications.add(session, application)
     assert application.id is not None

@@ -76,8 +76,8 @@ def form_values(app: App, application: Application) -> dict[str, Any]:
         "subjects": "+".join(application.subjects or []),
         "photo": dict(application.photo or {}),
         "documents": list(application.documents or []),
-        "resubmit_of": application.id,
-        "resubmit_number": application.number,
+        "__resubmit_of": application.id,
+        "__resubmit_number": application.number,
     }
     if not resident:
         values["birth_date"] = birth
