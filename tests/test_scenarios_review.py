@@ -254,3 +254,16 @@ async def test_export_usage_and_unknown_announcement(harness: Harness) -> None:
 async def test_my_without_applications(harness: Harness) -> None:
     await harness.feed(u.command(CANDIDATE, "my"))
     assert "还没有提交过申报" in harness.last_text()
+
+
+async def test_someone_elses_application_cannot_be_opened_or_fixed(harness: Harness) -> None:
+    application = await setup(harness, status="needs_supplement")
+    intruder = CANDIDATE + 1
+    await harness.feed(u.command(intruder, "my"))
+    assert "SQ2026000001" not in harness.last_text()
+    await harness.feed(u.callback(intruder, f"ap:fix:{application.id}"))
+    assert "SQ2026000001" not in " ".join(harness.texts()[-2:])
+    await harness.feed(u.command(intruder, "apply"))
+    assert "张三" not in harness.last_text() and "SQ2026000001" not in harness.last_text()
+    stored = await reload(harness.app, application.id or 0)
+    assert stored.status == "needs_supplement" and stored.user_id == CANDIDATE
