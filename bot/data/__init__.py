@@ -1,0 +1,1 @@
+"""Data tables (domain catalogues with citations, demo data)."""
