@@ -88,3 +88,11 @@ async def test_invite_link_grants_role_once(harness: Harness) -> None:
 async def test_candidate_cannot_invite(harness: Harness) -> None:
     await harness.feed(u.command(USER, "invite", "admin"))
     assert "https://t.me" not in harness.last_text()
+
+
+async def test_messages_in_a_group_are_ignored(harness: Harness) -> None:
+    update = u.command(USER, "help")
+    update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "exam staff"}
+    await harness.feed(update)
+    await harness.feed(u.message(USER, "hello"))
+    assert len(harness.api.calls_of("sendMessage")) == 1  # only the private message got an answer

@@ -40,7 +40,7 @@ class UpdateScopeMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         chat = data.get("event_chat")
         actor = None
-        if user is not None and not user.is_bot:
+        if user is not None and not user.is_bot and (chat is None or chat.type == "private"):  # forms are one-to-one
             actor = Actor(user.id, chat.id if chat else user.id, user.first_name, user.username)
         try:
             async with update_scope(self.app, event.update_id, actor) as turn:

@@ -19,11 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def actor_of(update: Update) -> Actor | None:
-    """The human user and chat an update comes from (None for bots and user-less updates)."""
+    """The human user and private chat an update comes from (None for bots, groups and user-less updates)."""
     user = update.effective_user
     if user is None or user.is_bot:
         return None
     chat = update.effective_chat
+    if chat is not None and chat.type != "private":  # forms are one-to-one; the bot stays silent in groups
+        return None
     return Actor(user.id, chat.id if chat else user.id, user.first_name, user.username)
 
 
