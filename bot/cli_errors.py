@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from bot.runmodes import RunModeError
+from bot.webhook import WebhookConfigError
 
 
 class CliError(Exception):
@@ -19,8 +20,6 @@ def _setting_names(exc: ValidationError) -> str:
 
 def describe(exc: BaseException) -> str:
     """What went wrong, in one line, never echoing URLs, tokens or keys from the configuration."""
-    from bot.webhook import WebhookConfigError
-
     if isinstance(exc, (CliError, RunModeError, WebhookConfigError)):
         return str(exc)
     if isinstance(exc, ValidationError):
