@@ -90,11 +90,12 @@ def _file_record(event: FileInput) -> dict[str, Any]:
         "name": event.file_name,
         "width": event.width,
         "height": event.height,
+        "sha256": event.sha256,
     }
 
 
 def photo(event: Event, ctx: FlowContext, values: dict[str, Any]) -> dict[str, Any]:
-    """The 2-inch photo: JPEG/PNG, at most 5 MB, portrait and large enough (white background is checked in review)."""
+    """The 2-inch photo: JPEG/PNG, at most 5 MB, portrait, large enough and on a white background (when inspected)."""
     assert isinstance(event, FileInput)
     record = _file_record(event)
     if record["mime"] not in PHOTO_TYPES:
@@ -107,6 +108,8 @@ def photo(event: Event, ctx: FlowContext, values: dict[str, Any]) -> dict[str, A
         ratio = event.height / event.width
         if not PHOTO_RATIO[0] <= ratio <= PHOTO_RATIO[1]:
             raise Invalid("apply.photo_not_portrait")
+    if event.white_background is False:
+        raise Invalid("apply.photo_background")
     return record
 
 

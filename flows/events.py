@@ -40,6 +40,8 @@ class FileInput:
     file_name: str | None = None
     width: int | None = None
     height: int | None = None
+    sha256: str | None = None  # filled in when the service could download and inspect the file
+    white_background: bool | None = None
 
 
 @dataclass(frozen=True)

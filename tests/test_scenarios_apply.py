@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from storage.models import Application, PledgeAcceptance
 from tests.conftest import Harness
 from tests.support import updates as u
 from tests.support.catalog import open_announcement
+from tests.support.images import BLUE, id_photo
 
 USER = 610001
 TODAY = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date()
@@ -111,3 +113,19 @@ async def test_ineligible_application_gets_precise_reasons(harness: Harness) -> 
 async def test_no_open_announcement(harness: Harness) -> None:
     await harness.feed(u.command(USER, "apply"))
     assert "没有正在报名" in harness.last_text()
+
+
+async def test_photo_background_is_checked_and_the_content_hash_stored(harness: Harness) -> None:
+    announcement = await open_announcement(harness.app, TODAY)
+    harness.api.files["blue-photo"] = id_photo(BLUE)
+    harness.api.files["white-photo"] = white = id_photo()
+    await fill_until_summary(harness, announcement.id or 0)
+    await _click(harness, "fm:e:photo")
+    await harness.feed(u.photo(USER, file_id="blue-photo"))
+    assert "白色" in harness.texts()[-2]
+    await harness.feed(u.photo(USER, file_id="white-photo"))
+    await _click(harness, "fm:ok")
+    await _click(harness, "fm:c:pledge:accept")
+    async with harness.app.sessions() as session:
+        stored = (await session.exec(select(Application))).one()
+    assert stored.photo["file_id"] == "white-photo" and stored.photo["sha256"] == hashlib.sha256(white).hexdigest()

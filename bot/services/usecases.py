@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.services import export as export_service
+from bot.services import export as export_service, uploads
 from bot.services import invites, resubmission
 from bot.services import review as review_service
 from bot.services.turn import FlowStep, Outcome, Turn
@@ -81,9 +81,9 @@ async def choose_lang(turn: Turn, data: str) -> Outcome:
     return await turn.run(lambda st, ev, ctx: commands.choose_lang(st, ctx, data), ButtonPress(data))
 
 
-async def user_input(turn: Turn, event: Event) -> Outcome:
-    """Anything else: the active form's input (or a reviewer's note), or a hint."""
-    return await _deciding(turn, commands.on_input, event)
+async def user_input(turn: Turn, event: Event, fetch: uploads.Fetch | None = None) -> Outcome:
+    """Anything else: the active form's input (or a reviewer's note), or a hint; image uploads are inspected first."""
+    return await _deciding(turn, commands.on_input, await uploads.enrich(event, fetch))
 
 
 def _with_facts(key: str, value: Any, step: FlowStep) -> FlowStep:

@@ -9,12 +9,13 @@ from bot.services import usecases
 from bot.services.turn import Turn
 from flows.events import Unsupported
 from handlers.aiogram.convert import callback_event, message_event
+from handlers.aiogram.files import fetcher
 from handlers.aiogram.sender import send
 
 
 async def on_message(message: Message, bot: Bot, turn: Turn) -> None:
     """Text, contact, photo, document, unknown command or unsupported content."""
-    outcome = await usecases.user_input(turn, message_event(message))
+    outcome = await usecases.user_input(turn, message_event(message), fetcher(bot))
     await send(bot, outcome.outgoing)
 
 

@@ -11,13 +11,14 @@ from bot.services import usecases
 from flows.events import Unsupported
 from handlers.ptb.context import TurnContext
 from handlers.ptb.convert import callback_event, message_event
+from handlers.ptb.files import fetcher
 from handlers.ptb.sender import send
 
 
 async def on_message(update: Update, context: TurnContext) -> None:
     """Text, contact, photo, document, unknown command or unsupported content."""
     assert update.message is not None
-    outcome = await usecases.user_input(context.turn, message_event(update.message))
+    outcome = await usecases.user_input(context.turn, message_event(update.message), fetcher(context.bot))
     await send(context.bot, outcome.outgoing)
 
 
