@@ -8,27 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.app import App
-from storage.models import Announcement, AuditLog, Institution, Occupation
+from storage.models import Announcement, AuditLog
 from tests.conftest import ADMIN_ID, Harness
 from tests.support import updates as u
+from tests.support.catalog import filed_electrician
 
 CANDIDATE = 620001
 TODAY = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date()
 TITLE = "电工职业技能等级认定报名公告（第一批）"
-
-
-async def filed_electrician(app: App) -> int:
-    """A technical school with 电工 filed for levels 5–3 (L5); returns the occupation id."""
-    async with app.sessions() as session:
-        school = Institution(code="T0001", name="Test Technical School", kind="school", region="36")
-        session.add(school)
-        await session.flush()
-        assert school.id is not None
-        electrician = Occupation(institution_id=school.id, code="6-31-01-03", name="电工", levels=[5, 4, 3])
-        session.add(electrician)
-        await session.commit()
-        assert electrician.id is not None
-        return electrician.id
 
 
 async def click(harness: Harness, data: str, user: int = ADMIN_ID) -> None:
@@ -70,7 +57,7 @@ async def fill_until_summary(harness: Harness, occupation_id: int) -> None:
 
 
 async def test_staff_publish_an_announcement_and_candidates_can_choose_it(harness: Harness) -> None:
-    occupation_id = await filed_electrician(harness.app)
+    occupation_id = await filed_occupation_id(harness.app)
     await fill_until_summary(harness, occupation_id)
     summary = harness.last_text()
     assert TITLE in summary and "四级/中级工 前置证书：须持五级/初级工证书" in summary and "200 元" in summary
@@ -90,7 +77,7 @@ async def test_staff_publish_an_announcement_and_candidates_can_choose_it(harnes
 
 
 async def test_a_candidate_cannot_use_the_staff_commands(harness: Harness) -> None:
-    occupation_id = await filed_electrician(harness.app)
+    occupation_id = await filed_occupation_id(harness.app)
     for command in ("announce", "announcements", "close_announcement 1"):
         await harness.feed(u.message(CANDIDATE, f"/{command}"))
         assert "无法识别的命令" in harness.last_text()
@@ -100,7 +87,7 @@ async def test_a_candidate_cannot_use_the_staff_commands(harness: Harness) -> No
 
 
 async def test_advertising_words_are_refused_and_explained(harness: Harness) -> None:
-    occupation_id = await filed_electrician(harness.app)
+    occupation_id = await filed_occupation_id(harness.app)
     await fill_until_title(harness, occupation_id)
     await say(harness, "电工证包过！国家认可")
     refusal = harness.texts()[-2]
@@ -111,7 +98,7 @@ async def test_advertising_words_are_refused_and_explained(harness: Harness) -> 
 
 
 async def test_only_filed_levels_can_be_chosen(harness: Harness) -> None:
-    occupation_id = await filed_electrician(harness.app)
+    occupation_id = await filed_occupation_id(harness.app)
     await fill_until_title(harness, occupation_id)
     await say(harness, TITLE)
     offered = []
@@ -125,7 +112,7 @@ async def test_only_filed_levels_can_be_chosen(harness: Harness) -> None:
 
 
 async def test_staff_list_and_close_announcements(harness: Harness) -> None:
-    occupation_id = await filed_electrician(harness.app)
+    occupation_id = await filed_occupation_id(harness.app)
     await fill_until_summary(harness, occupation_id)
     await click(harness, "fm:ok")
     async with harness.app.sessions() as session:
@@ -149,3 +136,10 @@ async def test_staff_list_and_close_announcements(harness: Harness) -> None:
     assert "没有正在报名的公告" in harness.last_text()
     await harness.feed(u.command(CANDIDATE, "apply"))
     assert "没有正在报名" in harness.last_text()
+
+
+async def filed_occupation_id(app: App) -> int:
+    """The id of the filed electrician occupation (tests.support.catalog)."""
+    occupation = await filed_electrician(app)
+    assert occupation.id is not None
+    return occupation.id
