@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import I18n
 from bot.pii import PiiCipher, load_or_create_key
+from bot.scheduler.api import Jobs
 from bot.settings import Settings
 from storage import models  # noqa: F401  (registers tables on SQLModel.metadata)
 from storage.db import create_engine, session_factory
@@ -26,6 +27,7 @@ class App:
     cipher: PiiCipher
     i18n: I18n
     tz: ZoneInfo
+    jobs: Jobs | None = None  # set by the run mode that starts the scheduler; None in plain tests and the CLI
 
     async def create_schema(self) -> None:
         """Create missing tables directly (tests and the demo); production uses `skillbot db upgrade`."""

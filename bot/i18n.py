@@ -1,4 +1,4 @@
-"""Message catalogues (TOML per locale) and jinja2 templates; renders neutral labels to text."""
+"""Message catalogues (TOML files per locale) and jinja2 templates; renders neutral labels to text."""
 
 from __future__ import annotations
 
@@ -22,6 +22,23 @@ def _flatten(prefix: str, tree: Mapping[str, Any], out: dict[str, str]) -> None:
             out[full] = str(value)
 
 
+class DuplicateKey(ValueError):
+    """The same key defined in two catalogue files of one locale."""
+
+
+def load_catalogue(folder: Path) -> dict[str, str]:
+    """Every `*.toml` file of a locale folder (`messages.toml` plus one file per feature), flattened."""
+    merged: dict[str, str] = {}
+    for catalogue in sorted(folder.glob("*.toml")):
+        flat: dict[str, str] = {}
+        _flatten("", tomllib.loads(catalogue.read_text(encoding="utf-8")), flat)
+        clash = sorted(set(flat) & set(merged))
+        if clash:
+            raise DuplicateKey(f"{catalogue}: keys already defined in {folder.name}: {clash[:5]}")
+        merged.update(flat)
+    return merged
+
+
 class MissingKey(KeyError):
     """A key absent from a locale's catalogue and templates."""
 
@@ -36,12 +53,9 @@ class I18n:
         self._envs: dict[str, jinja2.Environment] = {}
         self._compiled: dict[tuple[str, str], jinja2.Template] = {}
         for path in sorted(root.iterdir()):
-            catalogue = path / "messages.toml"
-            if not catalogue.is_file():
+            if not (path / "messages.toml").is_file():
                 continue
-            flat: dict[str, str] = {}
-            _flatten("", tomllib.loads(catalogue.read_text(encoding="utf-8")), flat)
-            self.catalogues[path.name] = flat
+            self.catalogues[path.name] = load_catalogue(path)
             self._envs[path.name] = jinja2.Environment(
                 loader=jinja2.FileSystemLoader(path / "templates"),
                 autoescape=False,

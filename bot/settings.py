@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = 72
     update_retention_hours: int = 24
     log_level: str = "INFO"
+    ticket_font: Path | None = None
+    reminder_day_before_at: str = "18:00"
+    reminder_lead_minutes: int = 60
+    send_rate_per_second: float = 25.0
+    scheduler_enabled: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -39,10 +39,19 @@ def _render_item(type_: str, obj: Any, _context: AutogenContext) -> str | bool:
     return False
 
 
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})  # created by a migration, owned by APScheduler's job store
+
+
+def _include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Leave tables another library owns out of the model comparison."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def context_options(url: str | URL) -> dict[str, Any]:
     """Options shared by env.py and check(): type comparison, batch mode on SQLite, plain String rendering."""
     return {
         "compare_type": True,
+        "include_name": _include_name,
         "render_as_batch": make_url(url).get_backend_name() == "sqlite",
         "render_item": _render_item,
     }

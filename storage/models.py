@@ -131,7 +131,7 @@ class Announcement(SQLModel, table=True):
 
 
 class ExamBatch(SQLModel, table=True):
-    """One certification batch of an occupation and level."""
+    """One certification batch of an occupation and level: sessions, rooms, examiners (A1-A4)."""
 
     __tablename__ = "exam_batch"
 
@@ -142,6 +142,91 @@ class ExamBatch(SQLModel, table=True):
     name: str = Field(max_length=200)
     exam_date: date
     status: str = Field(default="planned", max_length=16)
+    supervisor_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    assessor_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    created_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    tickets_issued_at: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ExamSession(SQLModel, table=True):
+    """A sitting of one subject (theory / practical / comprehensive) with its time and site."""
+
+    __tablename__ = "exam_session"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="exam_batch.id", index=True)
+    subject: str = Field(max_length=16)
+    starts_at: datetime
+    ends_at: datetime
+    site: str = Field(max_length=128)
+
+
+class ExamRoom(SQLModel, table=True):
+    """A room of a session: seat kind and capacity (A3), chief and deputy proctor (A4)."""
+
+    __tablename__ = "exam_room"
+    __table_args__ = (UniqueConstraint("session_id", "name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="exam_session.id", index=True)
+    name: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    capacity: int
+    position: int = 0
+    chief_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    deputy_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class Ticket(SQLModel, table=True):
+    """An admission ticket (准考证, A1): number generated once, QR token version, issue time."""
+
+    __tablename__ = "exam_ticket"
+    __table_args__ = (UniqueConstraint("batch_id", "application_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    batch_id: int = Field(foreign_key="exam_batch.id", index=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    sequence: int
+    status: str = Field(default="active", max_length=16)
+    token_version: int = 1
+    issued_at: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Seat(SQLModel, table=True):
+    """A ticket's seat for one subject: room and seat number (one candidate per desk, A3)."""
+
+    __tablename__ = "exam_seat"
+    __table_args__ = (UniqueConstraint("room_id", "number"), UniqueConstraint("ticket_id", "subject"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="exam_ticket.id", index=True)
+    subject: str = Field(max_length=16)
+    session_id: int = Field(foreign_key="exam_session.id", index=True)
+    room_id: int = Field(foreign_key="exam_room.id", index=True)
+    number: int
+
+
+class Notification(SQLModel, table=True):
+    """Outbox: a rendered message for one chat, delivered by the background sender; `dedup_key` makes it once-only."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "status", "due_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    dedup_key: Optional[str] = Field(default=None, max_length=96, unique=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: Optional[datetime] = None
+    last_error: Optional[str] = Field(default=None, max_length=200)
 
 
 class Certificate(SQLModel, table=True):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import I18n
+from bot.i18n import DuplicateKey, I18n
 from bot.rules.eligibility import REFUSAL_ORDER
 from bot.rules.id_types import ID_TYPES
 from bot.rules.identity import PROBLEM_CODES
@@ -103,3 +103,14 @@ def test_missing_key_detection_really_fails(tmp_path: Path) -> None:
     broken = I18n(root=tmp_path)
     assert set(broken.catalogues["zh_CN"]) - set(broken.catalogues["en"]) == {"b"}
     assert not broken.has("en", "b")
+
+
+def test_feature_catalogues_merge_and_clashes_fail(tmp_path: Path) -> None:
+    for code in ("zh_CN", "en"):
+        (tmp_path / code / "templates").mkdir(parents=True)
+        (tmp_path / code / "messages.toml").write_text('a = "A"\n', encoding="utf-8")
+        (tmp_path / code / "tickets.toml").write_text('[ticket]\nb = "B"\n', encoding="utf-8")
+    assert I18n(root=tmp_path).render("en", "ticket.b") == "B"
+    (tmp_path / "en" / "extra.toml").write_text('a = "again"\n', encoding="utf-8")
+    with pytest.raises(DuplicateKey):
+        I18n(root=tmp_path)

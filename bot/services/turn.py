@@ -6,7 +6,7 @@ import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -56,6 +56,11 @@ class Turn:
         self.session = session
         self.actor = actor
         self.now = now
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the turn's transaction has committed (e.g. scheduling jobs in the scheduler's store)."""
+        self._after_commit.append(action)
 
     async def user(self) -> UserAccount:
         """The actor's account (created on first contact)."""
@@ -82,11 +87,21 @@ class Turn:
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._attempt(step, event, forms)
+                outcome = await self._attempt(step, event, forms)
             except (conversations.StaleState, IntegrityError):
+                self._after_commit.clear()
                 await self.session.rollback()
                 log.info("state changed concurrently (attempt %d), retrying", attempt)
+                continue
+            await self.flush_after_commit()
+            return outcome
         raise RuntimeError("conversation state kept changing concurrently")
+
+    async def flush_after_commit(self) -> None:
+        """Run and forget the actions registered for after the commit."""
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            await action()
 
     async def _attempt(self, step: FlowStep, event: Event, forms: tuple[str, ...]) -> Outcome:
         user = await self.user()

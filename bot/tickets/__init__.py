@@ -1,0 +1,1 @@
+"""Admission tickets: numbers, signed QR tokens, seats."""
