@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv (if needed) and install skillbot with the given extras; prints nothing on success.
+# Create .venv (if needed), install skillbot with the given extras and make sure a Chinese font exists;
+# prints nothing on success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -11,3 +12,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
   touch "$stamp"
 fi
+# A font with Chinese glyphs for admission tickets (installs one on Debian/Ubuntu when run as root).
+scripts/fonts.sh || echo "bootstrap: continuing without a Chinese font; admission tickets cannot be rendered" >&2
