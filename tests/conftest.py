@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
+from bot.scheduler.service import SchedulerService, start_scheduler
 from bot.settings import Framework, Settings
 from handlers.base import Transport
 from handlers.registry import create_transport
@@ -123,3 +124,11 @@ async def harness(
     await transport.close()
     await application.close()
     assert_valid(fake_api.calls)
+
+
+@pytest.fixture
+async def jobs(app: App) -> AsyncIterator[SchedulerService]:
+    """A paused scheduler on the `app` fixture's database: jobs are stored (app.jobs is set) but never run here."""
+    service = await start_scheduler(app, paused=True)
+    yield service
+    await service.shutdown()
