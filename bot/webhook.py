@@ -15,6 +15,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import App
+from bot.delivery import background_services
 from bot.logs import failure_site
 from bot.menus import build_menus
 from handlers.base import ALLOWED_UPDATES, TemporaryFailure, Transport
@@ -176,27 +177,34 @@ async def _publish_menus(app: App, transport: Transport) -> None:
 
 
 async def serve_webhook(app: App, transport: Transport) -> None:
-    """Serve the webhook until SIGTERM/SIGINT (or cancellation), then shut down cleanly; keeps the webhook set."""
+    """Serve the webhook until SIGTERM/SIGINT (or cancellation), then shut down cleanly; keeps the webhook set.
+
+    The scheduler and the outbox delivery run alongside; they stop after the last in-flight update has finished and
+    before the transport and the app are closed.
+    """
     settings = app.settings
     url, secret = webhook_config(app)
     if not settings.bot_username:
         settings.bot_username = await transport.bot_username()
-    runner = web.AppRunner(create_webhook_app(app, transport), shutdown_timeout=SHUTDOWN_TIMEOUT)
-    await runner.setup()
-    stop = asyncio.Event()
-    handled = _install_stop_signals(stop)
     try:
-        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-        await site.start()
-        log.info("webhook server listening on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
-        await transport.set_webhook(url, secret, list(ALLOWED_UPDATES))
-        await _publish_menus(app, transport)
-        await stop.wait()
-        log.info("signal received, stopping the webhook server")
+        async with background_services(app, lambda out: transport.deliver(out)):  # looked up only when something is due
+            runner = web.AppRunner(create_webhook_app(app, transport), shutdown_timeout=SHUTDOWN_TIMEOUT)
+            await runner.setup()
+            stop = asyncio.Event()
+            handled = _install_stop_signals(stop)
+            try:
+                site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+                await site.start()
+                log.info("webhook server listening on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
+                await transport.set_webhook(url, secret, list(ALLOWED_UPDATES))
+                await _publish_menus(app, transport)
+                await stop.wait()
+                log.info("signal received, stopping the webhook server")
+            finally:
+                loop = asyncio.get_running_loop()
+                for sig in handled:
+                    loop.remove_signal_handler(sig)
+                await runner.cleanup()  # stops accepting, lets in-flight updates finish, cancels the purge task
     finally:
-        loop = asyncio.get_running_loop()
-        for sig in handled:
-            loop.remove_signal_handler(sig)
-        await runner.cleanup()  # stops accepting, lets in-flight updates finish, cancels the purge task
         await transport.close()
         await app.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.outgoing import Outgoing
+
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -29,6 +31,19 @@ class TemporaryFailure(Exception):
     """Processing could not finish for a transient reason (e.g. the database is down); redeliver."""
 
 
+class DeliveryFailed(Exception):
+    """A message was not delivered: flood control (`retry_after` seconds), a permanent refusal, or a transient error.
+
+    `reason` is Telegram's error description or an exception type name, never the message text.
+    """
+
+    def __init__(self, retry_after: float | None, permanent: bool, reason: str) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.permanent = permanent
+        self.reason = reason
+
+
 class Transport(Protocol):
     """A Telegram framework adapter: feeds updates through its dispatcher and makes setup calls."""
 
@@ -36,6 +51,9 @@ class Transport(Protocol):
 
     async def feed(self, update: dict[str, Any]) -> None:
         """Process one update (raw Update JSON) to completion; raises TemporaryFailure to ask for redelivery."""
+
+    async def deliver(self, out: Outgoing) -> None:
+        """Send one rendered message outside an update (the outbox); raises DeliveryFailed when it did not go out."""
 
     async def set_webhook(self, url: str, secret: str | None, allowed_updates: list[str]) -> None:
         """Register the webhook with Telegram."""

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from aiohttp import ClientError
 
 from bot.app import App
+from bot.outgoing import Outgoing
 from handlers.aiogram.bot import create_bot
+from handlers.aiogram.sender import send
 from handlers.aiogram.setup import build_dispatcher
-from handlers.base import ALLOWED_UPDATES, MenuScope
+from handlers.base import ALLOWED_UPDATES, DeliveryFailed, MenuScope
 
 log = logging.getLogger(__name__)
+
+# Refusals a retry cannot fix: blocked by the user, chat not found or migrated, invalid message, file too large.
+PERMANENT = (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound, TelegramMigrateToChat, TelegramEntityTooLarge)
 
 
 class AiogramTransport:
@@ -30,6 +47,19 @@ class AiogramTransport:
         """Process one update to completion (TemporaryFailure propagates for redelivery)."""
         parsed = Update.model_validate(update, context={"bot": self.bot})
         await self.dispatcher.feed_update(self.bot, parsed)
+
+    async def deliver(self, out: Outgoing) -> None:
+        """Send one message with the shared sender; Telegram errors become DeliveryFailed."""
+        try:
+            await send(self.bot, [out])
+        except TelegramRetryAfter as exc:
+            raise DeliveryFailed(float(exc.retry_after), False, exc.message) from exc
+        except PERMANENT as exc:
+            raise DeliveryFailed(None, True, exc.message) from exc
+        except (TelegramNetworkError, ClientError, asyncio.TimeoutError) as exc:  # the message may hold a URL: type only
+            raise DeliveryFailed(None, False, type(exc).__name__) from exc
+        except TelegramAPIError as exc:  # server errors, conflicts, a revoked token: retried with backoff
+            raise DeliveryFailed(None, False, exc.message) from exc
 
     async def set_webhook(self, url: str, secret: str | None, allowed_updates: list[str]) -> None:
         """setWebhook with the secret token and the update types the bot handles."""

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import Conflict, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
-from handlers.base import ALLOWED_UPDATES, MenuScope, TemporaryFailure
+from bot.outgoing import Outgoing
+from handlers.base import ALLOWED_UPDATES, DeliveryFailed, MenuScope, TemporaryFailure
 from handlers.ptb.app import PtbApplication, create_application
 from handlers.ptb.scope import process
+from handlers.ptb.sender import send
 from handlers.ptb.setup import register_handlers
 
 log = logging.getLogger(__name__)
@@ -25,6 +30,14 @@ MAX_BACKOFF = 30.0
 def _backoff(delay: float) -> float:
     """Next retry delay: MIN_BACKOFF, doubling up to MAX_BACKOFF."""
     return min(max(delay * 2, MIN_BACKOFF), MAX_BACKOFF)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after in seconds (an int or a timedelta depending on PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class PtbTransport:
@@ -54,6 +67,19 @@ class PtbTransport:
         """Process one update to completion (TemporaryFailure propagates for redelivery)."""
         application = await self._ready()
         await self._process(Update.de_json(update, application.bot))
+
+    async def deliver(self, out: Outgoing) -> None:
+        """Send one message with the shared sender; Telegram errors become DeliveryFailed."""
+        try:
+            await send((await self._ready()).bot, [out])
+        except RetryAfter as exc:
+            raise DeliveryFailed(_seconds(exc), False, exc.message) from exc
+        except (Forbidden, BadRequest, ChatMigrated) as exc:  # blocked, chat not found, invalid message: never retried
+            raise DeliveryFailed(None, True, exc.message) from exc
+        except NetworkError as exc:  # also TimedOut; the message may hold a URL: type only
+            raise DeliveryFailed(None, False, type(exc).__name__) from exc
+        except TelegramError as exc:  # conflicts, a revoked token: retried with backoff
+            raise DeliveryFailed(None, False, exc.message) from exc
 
     async def set_webhook(self, url: str, secret: str | None, allowed_updates: list[str]) -> None:
         """setWebhook with the secret token and the update types the bot handles."""

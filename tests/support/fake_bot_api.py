@@ -1,11 +1,19 @@
-"""A loopback Bot API emulator: records every call, answers plausibly, serves getUpdates and files."""
+"""A loopback Bot API emulator: records every call, answers plausibly, serves getUpdates and files.
+
+Failures on demand: `fail_next[method] = (status, body)` fails the next call of a method once (see `retry_after_error`,
+`forbidden_error`); `block(chat_id)` makes a user who blocked the bot (403 on every send to that chat);
+`limit_rate(...)` answers sends beyond Telegram's rates with 429 and a retry_after, like flood control.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import math
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +21,51 @@ from aiohttp import web
 
 BOT_ID = 777000111
 BOT_USERNAME = "skillbot_test_bot"
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
+def retry_after_error(seconds: int) -> tuple[int, dict[str, Any]]:
+    """Status and body of Telegram's flood-control answer (for `fail_next` or the rate limit)."""
+    return 429, {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {seconds}",
+        "parameters": {"retry_after": seconds},
+    }
+
+
+def forbidden_error(description: str = "Forbidden: bot was blocked by the user") -> tuple[int, dict[str, Any]]:
+    """Status and body of Telegram's answer for a user who blocked the bot."""
+    return 403, {"ok": False, "error_code": 403, "description": description}
+
+
+@dataclass
+class RateLimit:
+    """Flood control of the emulator: at most `per_second` sends in any sliding second, one per chat per `chat_interval`."""
+
+    per_second: float
+    chat_interval: float = 1.0
+    retry_after: int | None = None  # fixed answer; None: the seconds until a send would be accepted, rounded up
+    clock: Callable[[], float] = time.monotonic
+    recent: deque[float] = field(default_factory=deque)
+    last: dict[int, float] = field(default_factory=dict)
+
+    def check(self, chat_id: int) -> int | None:
+        """None and the send is counted when it is within the limits, else the retry_after to answer with."""
+        now = self.clock()
+        while self.recent and self.recent[0] <= now - 1.0:
+            self.recent.popleft()
+        ready = now
+        if len(self.recent) >= self.per_second:
+            ready = max(ready, self.recent[0] + 1.0)
+        previous = self.last.get(chat_id)
+        if previous is not None:
+            ready = max(ready, previous + self.chat_interval)
+        if ready > now:
+            return self.retry_after or max(1, math.ceil(ready - now))
+        self.recent.append(now)
+        self.last[chat_id] = now
+        return None
 
 
 @dataclass
@@ -23,6 +76,7 @@ class ApiCall:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     token: str = ""
+    status: int = 200
 
 
 def _decode(value: str) -> Any:
@@ -45,6 +99,8 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.fail_next: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.blocked: set[int] = set()
+        self.rate_limit: RateLimit | None = None
 
     async def start(self) -> str:
         """Start listening on a free loopback port; returns the API base URL."""
@@ -72,6 +128,28 @@ class FakeBotApi:
     def sent_texts(self) -> list[str]:
         """Texts of all sendMessage calls so far."""
         return [str(c.params.get("text", "")) for c in self.calls_of("sendMessage")]
+
+    def delivered(self, chat_id: int | None = None) -> list[ApiCall]:
+        """sendMessage calls that were answered with success, optionally to one chat."""
+        return [
+            c for c in self.calls_of("sendMessage")
+            if c.status == 200 and (chat_id is None or _chat_id(c.params) == chat_id)
+        ]
+
+    def block(self, chat_id: int) -> None:
+        """The user of `chat_id` blocked the bot: every send to that chat is refused with 403 Forbidden."""
+        self.blocked.add(chat_id)
+
+    def limit_rate(
+        self,
+        per_second: float = 30.0,
+        chat_interval: float = 1.0,
+        retry_after: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> RateLimit:
+        """Answer sends beyond `per_second` per sliding second, or a second send to a chat within `chat_interval`, with 429."""
+        self.rate_limit = RateLimit(per_second, chat_interval, retry_after, clock)
+        return self.rate_limit
 
     def clear(self) -> None:
         """Forget recorded calls."""
@@ -101,14 +179,29 @@ class FakeBotApi:
     async def _method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, files = await self._params(request)
+        call = ApiCall(method, params, files, request.match_info["token"])
         if method != "getUpdates":
-            self.calls.append(ApiCall(method, params, files, request.match_info["token"]))
-        if method in self.fail_next:
-            status, body = self.fail_next.pop(method)
-            return web.json_response(body, status=status)
+            self.calls.append(call)
+        refusal = self._refusal(method, params)
+        if refusal is not None:
+            call.status, body = refusal
+            return web.json_response(body, status=call.status)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """The error to answer with: a blocked chat, then `fail_next`, then the rate limit; None to succeed."""
+        chat_id = _chat_id(params)
+        if method in SEND_METHODS and chat_id in self.blocked:
+            return forbidden_error()
+        if method in self.fail_next:
+            return self.fail_next.pop(method)
+        if method in SEND_METHODS and self.rate_limit is not None:
+            seconds = self.rate_limit.check(chat_id or 0)
+            if seconds is not None:
+                return retry_after_error(seconds)
+        return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         timeout = min(float(params.get("timeout", 0) or 0), 1.0)
@@ -161,3 +254,11 @@ class FakeBotApi:
         if file_id not in self.files:
             return web.Response(status=404)
         return web.Response(body=self.files[file_id])
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    """The integer chat_id of a call, if it has one."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
