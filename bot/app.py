@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -16,6 +17,9 @@ from bot.settings import Settings
 from storage import models  # noqa: F401  (registers tables on SQLModel.metadata)
 from storage.db import create_engine, session_factory
 
+if TYPE_CHECKING:
+    from bot.services.ticket_files import TicketFiles
+
 
 @dataclass
 class App:
@@ -28,6 +32,7 @@ class App:
     i18n: I18n
     tz: ZoneInfo
     jobs: Jobs | None = None  # set by the run mode that starts the scheduler; None in plain tests and the CLI
+    tickets: TicketFiles | None = None  # the ticket renderer, built on first use (loads the CJK font)
 
     async def create_schema(self) -> None:
         """Create missing tables directly (tests and the demo); production uses `skillbot db upgrade`."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,7 +12,7 @@ from bot.data import demo_catalog as data
 from bot.app import App
 from bot.normalize import id_like
 from flows.menu import CANDIDATE
-from storage.models import Announcement, Certificate, ExamBatch, Institution, Occupation
+from storage.models import Announcement, Certificate, ExamBatch, ExamRoom, ExamSession, Institution, Occupation
 from storage.repositories import audit, catalog, certificates, users
 
 REGISTRATION_OPENED_DAYS_AGO = 7
@@ -64,7 +65,32 @@ async def _occupations(session: AsyncSession, institution_id: int) -> tuple[dict
     return rows, created
 
 
-async def _announcement_and_batch(session: AsyncSession, institution_id: int, electrician: Occupation, today: date) -> int:
+def _at(day: date, clock: str, tz: ZoneInfo) -> datetime:
+    """A local wall-clock time on `day` as UTC."""
+    return datetime.combine(day, time.fromisoformat(clock), tz).astimezone(timezone.utc)
+
+
+async def _sittings(session: AsyncSession, batch: ExamBatch, tz: ZoneInfo) -> None:
+    """The demo batch's sessions and rooms with their examiners (A4, C10)."""
+    assert batch.id is not None
+    by_subject: dict[str, ExamSession] = {}
+    for subject, start, end, site in data.BATCH_SESSIONS:
+        row = ExamSession(batch_id=batch.id, subject=subject, site=site,
+                          starts_at=_at(batch.exam_date, start, tz), ends_at=_at(batch.exam_date, end, tz))
+        await catalog.add(session, row)
+        by_subject[subject] = row
+    for position, (subject, name, kind, capacity) in enumerate(data.BATCH_ROOMS):
+        room = ExamRoom(session_id=by_subject[subject].id or 0, name=name, kind=kind, capacity=capacity, position=position,
+                        chief_id=data.BATCH_CHIEF, deputy_id=data.BATCH_DEPUTY)
+        await catalog.add(session, room)
+    batch.assessor_ids = [data.BATCH_ASSESSOR]
+    batch.supervisor_id = data.BATCH_SUPERVISOR
+    session.add(batch)
+
+
+async def _announcement_and_batch(
+    session: AsyncSession, institution_id: int, electrician: Occupation, today: date, tz: ZoneInfo
+) -> int:
     """The open electrician announcement (window around `today`) and its batch; returns rows created."""
     assert electrician.id is not None
     created = 0
@@ -95,6 +121,7 @@ async def _announcement_and_batch(session: AsyncSession, institution_id: int, el
             status="planned",
         )
         await catalog.add(session, batch)
+        await _sittings(session, batch, tz)
         created += 1
     return created
 
@@ -157,7 +184,7 @@ async def load_demo(app: App, today: date | None = None) -> DemoSummary:
         assert institution.id is not None
         occupations, made = await _occupations(session, institution.id)
         created += made
-        created += await _announcement_and_batch(session, institution.id, occupations[data.OCCUPATIONS[0].code], today)
+        created += await _announcement_and_batch(session, institution.id, occupations[data.OCCUPATIONS[0].code], today, app.tz)
         created += await _staff(session)
         created += await _certificates(app, session)
         await session.commit()

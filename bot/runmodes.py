@@ -12,8 +12,10 @@ import sys
 from typing import TextIO
 
 from bot.app import App
+from bot.delivery import background_services
 from bot.demo import has_institution, load_demo
 from bot.menus import build_menus
+from bot.scheduler.service import start_scheduler
 from bot.services.retention import purge_forever
 from bot.services.staff_admin import set_role
 from bot.webhook import serve_webhook, webhook_config
@@ -75,11 +77,20 @@ async def run_console(
         await ensure_schema_current(app)
     if role is not None:
         await set_role(app, user_id, role, action="console_set_role")
-    await Console(app, stdin or sys.stdin, stdout or sys.stdout, user_id=user_id).run()
+    # Reminders are planned and fire in the console too; due ones are shown after the next input line.
+    scheduler = await start_scheduler(app) if app.settings.scheduler_enabled else None
+    try:
+        await Console(app, stdin or sys.stdin, stdout or sys.stdout, user_id=user_id).run()
+    finally:
+        if scheduler is not None:
+            await scheduler.shutdown()
 
 
 async def run_polling(app: App) -> None:
-    """Long polling with command menus published and processed update ids purged hourly."""
+    """Long polling with command menus published, processed update ids purged hourly, the scheduler and outbox running.
+
+    On shutdown the outbox delivery and the scheduler stop before the transport is closed.
+    """
     require_token(app, "polling")
     transport = create_transport(app)
     stop = asyncio.Event()
@@ -92,8 +103,9 @@ async def run_polling(app: App) -> None:
         except Exception as exc:  # menus are a convenience; polling works without them
             log.warning("could not publish command menus: %s", type(exc).__name__)
         purge = asyncio.create_task(purge_forever(app, stop), name="purge-update-ids")
-        log.info("polling with %s as @%s", transport.name, app.settings.bot_username)
-        await transport.run_polling()
+        async with background_services(app, transport.deliver):
+            log.info("polling with %s as @%s", transport.name, app.settings.bot_username)
+            await transport.run_polling()
     finally:
         if purge is not None:
             stop.set()

@@ -16,16 +16,22 @@ from flows.announce import unavailable as announce_unavailable
 from flows.apply import APPLY_FORM
 from flows.apply import unavailable as apply_unavailable
 from flows.profile import PROFILE_FORM
+from flows.batch import BATCH_FORM
+from flows.batch import unavailable as batch_unavailable
+from flows.batch_move import MOVE_FORM
 from flows.replies import InlineButton, InlineKeyboard, Label, MenuUpdate, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState
 
 LOCALES = ("zh_CN", "en")
 LANG_PREFIX = "lang:"
 
-FORMS: dict[str, Form] = {PROFILE_FORM.name: PROFILE_FORM, APPLY_FORM.name: APPLY_FORM, ANNOUNCE_FORM.name: ANNOUNCE_FORM}
+FORMS: dict[str, Form] = {
+    form.name: form for form in (PROFILE_FORM, APPLY_FORM, ANNOUNCE_FORM, BATCH_FORM, MOVE_FORM)
+}
 OPEN_GUARDS: dict[str, Callable[[FlowContext], Text | None]] = {
     APPLY_FORM.name: apply_unavailable,
     ANNOUNCE_FORM.name: announce_unavailable,
+    BATCH_FORM.name: batch_unavailable,
 }
 
 

@@ -10,14 +10,15 @@ INVITABLE_ROLES = ("admin", "staff", "proctor", "assessor", "supervisor")
 
 _COMMON = ("start", "help", "profile", "lang", "cancel", "whoami")
 _ANNOUNCE = ("announce", "announcements")  # staff: publish (R1) and list/close announcements
+_BATCH = ("batch", "batches")  # staff: plan batches, examiners, seats, tickets (A1-A4)
 
 COMMANDS: dict[str, tuple[str, ...]] = {
-    CANDIDATE: ("start", "apply", "my", "help", "profile", "lang", "cancel", "whoami"),
+    CANDIDATE: ("start", "apply", "my", "ticket", "help", "profile", "lang", "cancel", "whoami"),
     "proctor": _COMMON,
     "assessor": _COMMON,
     "supervisor": _COMMON,
-    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE,
-    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE,
+    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH,
+    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH,
 }
 
 

@@ -18,6 +18,7 @@ from flows.form_render import prompt
 from flows.replies import InlineButton, InlineKeyboard, Label, Reply, Text
 from flows.review_card import FIXABLE, level_label, status_label
 from flows.state import ConversationState, FormProgress
+from flows import withdraw
 
 PREFIX = "ap"  # callback-data namespace of the candidate's application buttons
 
@@ -64,8 +65,11 @@ def show(state: ConversationState, ctx: FlowContext) -> FlowResult:
         if fixable:
             label = Label("my.fix_button_numbered", {"number": item["number"]})
             rows.append((InlineButton(label, data=fix_data(int(item["id"]))),))
+        if item["status"] in withdraw.WITHDRAWABLE:
+            rows.append((withdraw.button(item["number"], int(item["id"])),))
     markup = InlineKeyboard(rows=tuple(rows)) if rows else None
-    return FlowResult(state, [Text("my.list", {"items": shown, "any_fixable": bool(rows)}, markup)])
+    any_fixable = any(item["status"] in FIXABLE for item in items)
+    return FlowResult(state, [Text("my.list", {"items": shown, "any_fixable": any_fixable}, markup)])
 
 
 def fix(state: ConversationState, ctx: FlowContext) -> FlowResult:

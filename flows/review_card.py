@@ -11,7 +11,8 @@ SUBMITTED = "submitted"
 APPROVED = "approved"
 REJECTED = "rejected"
 NEEDS_SUPPLEMENT = "needs_supplement"
-STATUSES = (SUBMITTED, APPROVED, REJECTED, NEEDS_SUPPLEMENT)
+WITHDRAWN = "withdrawn"
+STATUSES = (SUBMITTED, APPROVED, REJECTED, NEEDS_SUPPLEMENT, WITHDRAWN)
 FIXABLE = (REJECTED, NEEDS_SUPPLEMENT)
 
 # Reason templates per decision (button code → `review.reason_<decision>.<code>`); "other" needs free text.

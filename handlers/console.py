@@ -14,7 +14,10 @@ from typing import Awaitable, Callable, Mapping, TextIO
 
 from bot.app import App
 from bot.logs import failure_site
-from bot.services import announce_usecases, usecases
+from bot.outgoing import Outgoing
+from bot.services import announce_usecases, batch_usecases, usecases
+from bot.services.tickets import SHOW_BUTTON
+from flows.batch_card import PREFIX as BATCH_PREFIX
 from bot.services.intake import update_scope
 from bot.services.turn import Actor, Outcome, Turn
 from flows.commands import LANG_PREFIX
@@ -23,6 +26,7 @@ from flows.menu import CANDIDATE, STAFF_ROLES
 from flows.my import PREFIX as APPLICATION_PREFIX
 from flows.review_card import PREFIX as REVIEW_PREFIX
 from handlers.commands import parse_command
+from handlers.console_outbox import show_due
 from handlers.console_view import ConsoleButton, ConsoleView
 from storage.repositories import users
 
@@ -45,6 +49,10 @@ async def route_text(turn: Turn, text: str) -> Outcome:
         return await usecases.simple(turn, command.name, command)
     if command.name == "my":
         return await usecases.my_applications(turn)
+    if command.name == batch_usecases.TICKET:
+        return await batch_usecases.own_tickets(turn, command)
+    if command.name in batch_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await batch_usecases.route(turn, command)
     if command.name in announce_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await announce_usecases.route(turn, command)
     if command.name in STAFF_COMMANDS and (await turn.user()).role in STAFF_ROLES:
@@ -60,6 +68,10 @@ async def route_button(turn: Turn, data: str) -> Outcome:
         return await usecases.application_button(turn, data)
     if data.startswith(REVIEW_PREFIX + ":") and (await turn.user()).role in STAFF_ROLES:
         return await usecases.review(turn, data)
+    if data.startswith(BATCH_PREFIX + ":") and (await turn.user()).role in STAFF_ROLES:
+        return await batch_usecases.button(turn, data)
+    if data == SHOW_BUTTON:
+        return await batch_usecases.own_tickets(turn, ButtonPress(data))
     return await usecases.user_input(turn, ButtonPress(data))
 
 
@@ -90,7 +102,7 @@ class Console:
         self.stdout = stdout
         self.actor = Actor(user_id, user_id, first_name, None)
         self.echo = (not _isatty(stdin)) if echo is None else echo
-        self.view = ConsoleView(app.i18n)
+        self.view = ConsoleView(app.i18n, app.settings.data_dir / "console-files")
         self.locale = app.i18n.resolve(app.settings.default_locale)
         self.uploads = 0
 
@@ -99,6 +111,7 @@ class Console:
         await self._load_locale()
         if banner:
             await self.print_banner()
+        await self.show_notifications()
         while True:
             if not self.echo:
                 self._write("> ", end="")
@@ -133,6 +146,7 @@ class Console:
         except Exception as exc:
             log.error("console input failed: %s at %s", type(exc).__name__, failure_site(exc))
             self._lines(self.view.notice(self.app.i18n.render(self.locale, "error.internal")))
+        await self.show_notifications()
         return True
 
     async def _directive(self, body: str) -> bool:
@@ -209,6 +223,17 @@ class Console:
             outcome = await route(turn)
         self.locale = outcome.locale
         self._lines(self.view.show(outcome.outgoing, outcome.locale))
+
+    async def show_notifications(self) -> None:
+        """Print the outbox notifications due for this user (reminders, notices to many) and mark them sent."""
+        try:
+            await show_due(self.app, self.actor.chat_id, self._print_notification)
+        except Exception as exc:  # the chat goes on; the notifications stay in the outbox
+            log.error("console notifications failed: %s at %s", type(exc).__name__, failure_site(exc))
+
+    def _print_notification(self, out: Outgoing) -> None:
+        self._notice("delivery.console_notification")
+        self._lines(self.view.show([out], self.locale))
 
     async def _role(self) -> str:
         async with self.app.sessions() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.i18n import I18n
@@ -36,8 +37,9 @@ def _reply(raw: dict[str, Any]) -> ConsoleButton:
 class ConsoleView:
     """Turns Outgoing lists into lines; inline buttons of the last message and the reply keyboard are numbered."""
 
-    def __init__(self, i18n: I18n) -> None:
+    def __init__(self, i18n: I18n, files_dir: Path | None = None) -> None:
         self.i18n = i18n
+        self.files_dir = files_dir  # where generated files (tickets) are saved so the user can open them
         self.inline: list[ConsoleButton] = []
         self.keyboard: list[list[ConsoleButton]] = []
 
@@ -84,8 +86,20 @@ class ConsoleView:
             text = self.i18n.render(locale, "console.photo", {"caption": message.text})
         elif message.kind == "document":
             text = self.i18n.render(locale, "console.document", {"name": message.filename, "caption": message.text})
+        saved = self._save(message)
+        if saved is not None:
+            text += "\n" + self.i18n.render(locale, "console.saved_file", {"path": str(saved)})
         first, *rest = text.splitlines() or [""]
         return [BOT_PREFIX + first] + [INDENT + line if line else "" for line in rest]
+
+    def _save(self, message: Outgoing) -> Path | None:
+        """Write a generated photo/document to `files_dir` (the file name is the bot's, never a user's)."""
+        if self.files_dir is None or message.content is None or message.kind not in ("photo", "document"):
+            return None
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(message.filename or "file").name
+        path.write_bytes(message.content)
+        return path
 
     def _inline_lines(self, markup: OutMarkup, numbered: bool) -> list[str]:
         lines, number = [], 0

@@ -215,7 +215,7 @@ class Notification(SQLModel, table=True):
     """Outbox: a rendered message for one chat, delivered by the background sender; `dedup_key` makes it once-only."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_notification_due", "status", "due_at"), Index("ix_notification_chat", "chat_id", "id"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))

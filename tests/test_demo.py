@@ -24,7 +24,7 @@ async def test_load_twice_creates_nothing_the_second_time(app: App) -> None:
     second = await load_demo(app, today=TODAY)
     assert await has_institution(app)
     assert first.created > 300 and second.created == 0
-    assert (first.occupations, first.announcements, first.batches, first.staff, first.certificates) == (len(OCCUPATIONS), 1, 1, 5, 300)
+    assert (first.occupations, first.announcements, first.batches, first.staff, first.certificates) == (len(OCCUPATIONS), 1, 1, 6, 300)
     assert second == first.__class__(**{**first.__dict__, "created": 0})
 
 

@@ -59,7 +59,7 @@ def test_my_lists_status_and_note_with_fix_buttons_only_where_fixable() -> None:
     reply = result.replies[0]
     assert isinstance(reply, Text) and reply.key == "my.list"
     assert [i["note"] for i in reply.params["items"]] == ["缺少证明材料", ""]
-    assert isinstance(reply.markup, InlineKeyboard) and [b.data for row in reply.markup.rows for b in row] == ["ap:fix:31"]
+    assert isinstance(reply.markup, InlineKeyboard) and [b.data for row in reply.markup.rows for b in row] == ["ap:fix:31", "ap:wd:31", "ap:wd:30"]
     assert keys(my.show(ConversationState(), ctx())) == ["my.empty"]
 
 

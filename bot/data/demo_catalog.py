@@ -80,7 +80,18 @@ STAFF = (
     (7000000003, "proctor"),
     (7000000004, "assessor"),
     (7000000005, "supervisor"),
+    (7000000006, "proctor"),
 )
+# The demo batch's sittings (local times on the exam day) and rooms: (subject, start, end, site), (subject, room, kind, capacity).
+BATCH_SESSIONS = (
+    ("theory", "09:00", "10:30", "南昌技师学院 教学楼3楼"),
+    ("practical", "14:00", "16:00", "南昌技师学院 实训楼A座2楼"),
+)
+BATCH_ROOMS = (
+    ("theory", "301", "desk", 30),
+    ("practical", "电工实训室", "station", 12),
+)
+BATCH_CHIEF, BATCH_DEPUTY, BATCH_ASSESSOR, BATCH_SUPERVISOR = 7000000003, 7000000006, 7000000004, 7000000005
 
 # 县级行政区划代码 (GB/T 2260) of 江西 and two of 湖南, for plausible ID numbers.
 REGIONS = (

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.pii import mask_name, mask_phone
 from bot.services import applications, review
-from bot.services import announcements
+from bot.services import announcements, batch_changes, batches
+from flows.batch import CreateBatch
 from flows.apply import SubmitApplication
 from flows.context import FlowContext
 from flows.effects import SaveProfile, SetLocale
@@ -18,7 +19,17 @@ from storage.models import UserAccount, utcnow
 from storage.repositories import audit
 
 
-async def apply(app: App, session: AsyncSession, user: UserAccount, effects: list[Any], ctx: FlowContext) -> None:
+AfterCommit = Callable[[Callable[[], Awaitable[None]]], None]
+
+
+def _no_after_commit(action: Callable[[], Awaitable[None]]) -> None:
+    raise RuntimeError("this effect needs an after-commit hook")
+
+
+async def apply(
+    app: App, session: AsyncSession, user: UserAccount, effects: list[Any], ctx: FlowContext,
+    after_commit: AfterCommit = _no_after_commit,
+) -> None:
     """Apply each effect to the store; unknown effects are a programming error."""
     cipher = app.cipher
     for effect in effects:
@@ -39,6 +50,12 @@ async def apply(app: App, session: AsyncSession, user: UserAccount, effects: lis
             continue
         elif isinstance(effect, ReviewDecision):
             await review.decide(app, session, user, effect, ctx)
+            continue
+        elif isinstance(effect, CreateBatch):
+            await batches.create(app, session, user, effect)
+            continue
+        elif isinstance(effect, batch_changes.EFFECTS):
+            await batch_changes.apply_effect(app, session, user, effect, ctx, after_commit)
             continue
         elif isinstance(effect, announcements.EFFECTS):
             await announcements.apply_effect(session, user, effect)

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import App
 from bot.services.announce_facts import announce_facts
 from bot.services.application_facts import apply_facts
+from bot.services import batch_changes, batches
+from flows import batch_move
 from bot.pii import mask_phone
 from flows.state import ConversationState
 from storage.models import UserAccount
@@ -31,4 +33,9 @@ async def load(
         result["apply"] = await apply_facts(app, session, user, state, now)
     if "announce" in forms:
         result["announce"] = await announce_facts(app, session, now)
+    if "batch" in forms:
+        result["batch"] = await batches.form_facts(app, session, now)
+    draft = state.forms.get(batch_move.NAME)
+    if batch_move.NAME in forms and draft is not None and draft.values.get(batch_move.SESSION_KEY):
+        result[batch_move.NAME] = await batch_changes.move_facts(app, session, int(draft.values[batch_move.SESSION_KEY]), now)
     return result

@@ -48,6 +48,15 @@ class Outcome:
     outgoing: list[Outgoing]
 
 
+def with_facts(key: str, value: object, step: FlowStep) -> FlowStep:
+    """`step` seeing `value` under `ctx.facts[key]` (facts a use case loaded for it)."""
+
+    def run(state: ConversationState, event: Event, ctx: FlowContext) -> FlowResult:
+        return step(state, event, replace(ctx, facts={**ctx.facts, key: value}))
+
+    return run
+
+
 class Turn:
     """Runs flow steps for one user inside one DB session, retrying on a concurrent state change."""
 
@@ -119,7 +128,7 @@ class Turn:
             facts=await facts.load(self.app, self.session, user, state, wanted, now),
         )
         result = step(state, self._map_reply_button(state, event, locale), ctx)
-        await effect_runner.apply(self.app, self.session, user, result.effects, ctx)
+        await effect_runner.apply(self.app, self.session, user, result.effects, ctx, self.after_commit)
         new_state = replace(result.state, reply_map=reply_map(result.replies, result.state.reply_map))
         document = new_state.to_json()
         if document != state.to_json() or version == 0:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from bot.services import export as export_service, uploads
-from bot.services import invites, resubmission
+from bot.services import batch_usecases, invites, reminders, resubmission, withdrawal
 from bot.services import review as review_service
-from bot.services.turn import FlowStep, Outcome, Turn
+from bot.services.turn import FlowStep, Outcome, Turn, with_facts
 from flows import commands, deeplinks, my, staff
 from flows import export as export_flow
+from flows import withdraw as withdraw_flow
 from flows import review as review_flow
 from flows.context import FlowContext
 from flows.engine import FlowResult
@@ -34,6 +33,8 @@ async def start(turn: Turn, payload: str) -> Outcome:
             menu = MenuUpdate(result.role)
         else:
             notice = Text(f"invite.{result.status.value}")
+    elif parsed.kind == "ticket":
+        return await batch_usecases.scan(turn, parsed.value, Command("start", payload))
     elif parsed.kind != "none":
         notice = Text("start.unknown_link")
     return await turn.run(lambda st, ev, ctx: commands.start(st, ctx, notice, menu), Command("start", payload))
@@ -86,15 +87,6 @@ async def user_input(turn: Turn, event: Event, fetch: uploads.Fetch | None = Non
     return await _deciding(turn, commands.on_input, await uploads.enrich(event, fetch))
 
 
-def _with_facts(key: str, value: Any, step: FlowStep) -> FlowStep:
-    """`step` seeing `value` under `ctx.facts[key]` (facts a use case loaded for it)."""
-
-    def run(state: ConversationState, event: Event, ctx: FlowContext) -> FlowResult:
-        return step(state, event, replace(ctx, facts={**ctx.facts, key: value}))
-
-    return run
-
-
 async def _deciding(turn: Turn, step: FlowStep, event: Event) -> Outcome:
     """Run a step that may decide an application; a decision another staff member made first is refused."""
     try:
@@ -109,24 +101,26 @@ async def review(turn: Turn, button: str | None = None) -> Outcome:
     """/review (button None) or an `rv:` button: the queue card, files and decisions (callers check the role)."""
     facts = await review_service.facts(turn.app, turn.session, button)
     if button is None:
-        return await _deciding(turn, _with_facts("review", facts, lambda st, ev, ctx: review_flow.show(st, ctx)), Command("review"))
+        return await _deciding(turn, with_facts("review", facts, lambda st, ev, ctx: review_flow.show(st, ctx)), Command("review"))
     data = button
-    step = _with_facts("review", facts, lambda st, ev, ctx: review_flow.on_button(st, data, ctx))
+    step = with_facts("review", facts, lambda st, ev, ctx: review_flow.on_button(st, data, ctx))
     return await _deciding(turn, step, ButtonPress(button))
 
 
 async def my_applications(turn: Turn) -> Outcome:
     """/my: the user's applications with status and reviewer's note."""
     items = await resubmission.my_facts(turn.app, turn.session, (await turn.user()).id)
-    return await turn.run(_with_facts("my", items, lambda st, ev, ctx: my.show(st, ctx)), Command("my"))
+    return await turn.run(with_facts("my", items, lambda st, ev, ctx: my.show(st, ctx)), Command("my"))
 
 
 async def application_button(turn: Turn, button: str) -> Outcome:
-    """An `ap:fix:<id>` button: the apply form reopened with that application's answers."""
+    """An `ap:fix:<id>` button: the apply form reopened with that application's answers; `ap:wd…` withdraws."""
+    if withdraw_flow.target(button) is not None:
+        return await withdraw_application(turn, button)
     app_id = my.fix_target(button)
     user = await turn.user()
     prefill = await resubmission.fix_facts(turn.app, turn.session, user.id, app_id) if app_id is not None else None
-    step = _with_facts("fix", prefill, lambda st, ev, ctx: my.fix(st, ctx))
+    step = with_facts("fix", prefill, lambda st, ev, ctx: my.fix(st, ctx))
     return await turn.run(step, ButtonPress(button), forms=("apply",))
 
 
@@ -137,7 +131,7 @@ async def apply(turn: Turn, event: Event) -> Outcome:
     def step(st: ConversationState, ev: Event, ctx: FlowContext) -> FlowResult:
         return my.reopen_for_supplement(st, ctx) or commands.open_form("apply", st, ctx)
 
-    return await turn.run(_with_facts("fix", prefill, step), event, forms=("apply",))
+    return await turn.run(with_facts("fix", prefill, step), event, forms=("apply",))
 
 
 async def export_applications(turn: Turn, args: str) -> Outcome:
@@ -156,3 +150,21 @@ async def export_applications(turn: Turn, args: str) -> Outcome:
     return await turn.run(
         lambda st, ev, ctx: export_flow.sent(st, ctx, roster.content, roster.filename, roster.rows, roster.title), event
     )
+
+
+async def withdraw_application(turn: Turn, button: str) -> Outcome:
+    """`ap:wd:<id>` asks, `ap:wd!:<id>` withdraws: ticket voided, seat released, reminders cancelled."""
+    target = withdraw_flow.target(button)
+    assert target is not None
+    action, application_id = target
+    user = await turn.user()
+    if action == withdraw_flow.ASK:
+        found = await withdrawal.withdrawable(turn.session, user.id, application_id)
+        number = found.number if found else None
+        return await turn.run(lambda st, ev, ctx: withdraw_flow.ask(st, ctx, number, application_id), ButtonPress(button))
+    result = await withdrawal.withdraw(turn.session, user.id, application_id, datetime.now(timezone.utc))
+    await turn.session.commit()
+    for ticket_id in result[1] if result else ():
+        await reminders.cancel_ticket(turn.app, ticket_id)
+    done_number = result[0] if result else None
+    return await turn.run(lambda st, ev, ctx: withdraw_flow.done(st, ctx, done_number), ButtonPress(button))

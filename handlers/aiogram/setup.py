@@ -6,12 +6,18 @@ from aiogram import Dispatcher
 
 from bot.app import App
 from handlers.aiogram.middleware import UpdateScopeMiddleware
-from handlers.aiogram.routers import common, forms, staff
+from handlers.aiogram.routers import batches, common, forms, staff, tickets
 
 
 def build_dispatcher(app: App) -> Dispatcher:
     """A Dispatcher with the update-scope middleware and the routers, most specific first."""
     dp = Dispatcher(disable_fsm=True, app=app)
     dp.update.outer_middleware(UpdateScopeMiddleware(app))
-    dp.include_routers(common.create_router(), staff.create_router(), forms.create_router())
+    dp.include_routers(
+        common.create_router(),
+        tickets.create_router(),
+        staff.create_router(),
+        batches.create_router(),
+        forms.create_router(),
+    )
     return dp

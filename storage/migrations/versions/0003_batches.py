@@ -38,6 +38,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_notification_chat', ['chat_id', 'id'], unique=False)
 
     op.create_table('exam_session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -162,6 +163,7 @@ def downgrade() -> None:
 
     op.drop_table('exam_session')
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_chat')
         batch_op.drop_index('ix_notification_due')
 
     op.drop_table('notification')

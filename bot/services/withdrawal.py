@@ -1,0 +1,43 @@
+"""Withdrawing an application: status, voided tickets and released seats, audited; reminders are cancelled after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from flows.withdraw import WITHDRAWABLE, WITHDRAWN
+from storage.models import Application, Seat, Ticket
+from storage.repositories import audit
+
+
+async def withdrawable(session: AsyncSession, user_id: int, application_id: int) -> Application | None:
+    """The user's own application when it can still be withdrawn."""
+    application = await session.get(Application, application_id)
+    if application is None or application.user_id != user_id or application.status not in WITHDRAWABLE:
+        return None
+    return application
+
+
+async def withdraw(session: AsyncSession, user_id: int, application_id: int, now: datetime) -> tuple[str, list[int]] | None:
+    """Withdraw; returns (application number, voided ticket ids) or None when not possible. The caller commits."""
+    application = await withdrawable(session, user_id, application_id)
+    if application is None:
+        return None
+    before = {"status": application.status}
+    application.status = WITHDRAWN
+    application.updated_at = now
+    session.add(application)
+    tickets = list((await session.exec(
+        select(Ticket).where(Ticket.application_id == application_id, Ticket.status == "active")
+    )).all())
+    for ticket in tickets:
+        ticket.status = "void"
+        session.add(ticket)
+    ids = [t.id for t in tickets if t.id is not None]
+    if ids:
+        await session.exec(delete(Seat).where(col(Seat.ticket_id).in_(ids)))  # type: ignore[call-overload]
+    await audit.record(session, user_id, "withdraw", "application", application.id, before,
+                       {"status": WITHDRAWN, "voided_tickets": len(ids)})
+    return application.number, ids
