@@ -14,7 +14,7 @@ from bot.app import App
 from bot.rules.id_numbers import make_resident_id
 from bot.scheduler.service import start_scheduler
 from bot.tickets import tokens
-from storage.models import AuditLog, ExamBatch, ExamRoom, ExamSession, Notification, Seat, Ticket
+from storage.models import Application, AuditLog, ExamBatch, ExamRoom, ExamSession, Notification, Seat, Ticket
 from tests.conftest import ADMIN_ID, Harness
 from tests.support import updates as u
 from tests.support.applications import BIRTH, ID_NUMBER, add_user, insert_application
@@ -181,3 +181,38 @@ async def test_candidates_cannot_use_batch_commands_and_have_no_ticket_yet(harne
     assert not await rows(harness.app, Seat)
     await harness.feed(u.command(CAND_A, "ticket"))
     assert "还没有已发放的准考证" in harness.last_text()
+
+
+async def test_late_approval_gets_a_ticket_and_withdrawal_voids_it(harness: Harness) -> None:
+    app = harness.app
+    announcement_id = await prepare(app)
+    scheduler = await start_scheduler(app, paused=True)
+    try:
+        batch = await create_batch(harness, announcement_id)
+        await harness.feed(u.command(ADMIN_ID, "batches"))
+        await click(harness, f"bt:show:{batch.id}")
+        await click(harness, f"bt:issue:{batch.id}")
+        await click(harness, f"bt:issue!:{batch.id}")
+        (late,) = await rows(app, Application, Application.user_id == CAND_C)
+
+        await harness.feed(u.callback(ADMIN_ID, f"rv:ok:{late.id}"))
+        (ticket,) = await rows(app, Ticket, Ticket.user_id == CAND_C)
+        assert ticket.issued_at is not None and ticket.status == "active"
+        assert any(ticket.number in t for t in await notices_for(app, CAND_C))
+        assert await scheduler.job_ids(f"rem:{ticket.id}:"), "the late candidate's reminders are planned"
+        assert {s.subject for s in await rows(app, Seat, Seat.ticket_id == ticket.id)} == {"theory", "practical"}
+
+        await harness.feed(u.command(CAND_C, "my"))
+        await click(harness, f"ap:wd:{late.id}", user=CAND_C)
+        await click(harness, f"ap:wd!:{late.id}", user=CAND_C)
+        assert "已撤回" in harness.last_text()
+        (ticket,) = await rows(app, Ticket, Ticket.user_id == CAND_C)
+        assert ticket.status == "void" and not await rows(app, Seat, Seat.ticket_id == ticket.id)
+        assert not await scheduler.job_ids(f"rem:{ticket.id}:")
+        harness.clear()
+        await harness.feed(u.command(CHIEF, "start", f"tk_{tokens.make(app.cipher, ticket.id or 0, 1)}"))
+        assert "不是有效的准考证" in harness.last_text()
+        await harness.feed(u.callback(CAND_C, f"ap:wd!:{late.id}"))
+        assert "不能撤回" in harness.last_text()
+    finally:
+        await scheduler.shutdown()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.services import outbox, reminders
+from bot.services.after_commit import AfterCommit
 from bot.services.batches import local
 from flows.batch_move import MoveRoom, MoveSession
 from flows.context import FlowContext
@@ -16,7 +17,6 @@ from flows.replies import Label, Text
 from storage.models import ExamBatch, ExamRoom, ExamSession, UserAccount
 from storage.repositories import audit, batches
 
-AfterCommit = Callable[[Callable[[], Awaitable[None]]], None]
 EFFECTS = (MoveSession, MoveRoom)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,6 +10,7 @@ from bot.app import App
 from bot.pii import mask_name, mask_phone
 from bot.services import applications, review
 from bot.services import announcements, batch_changes, batches
+from bot.services.after_commit import Action, AfterCommit
 from flows.batch import CreateBatch
 from flows.apply import SubmitApplication
 from flows.context import FlowContext
@@ -19,10 +20,7 @@ from storage.models import UserAccount, utcnow
 from storage.repositories import audit
 
 
-AfterCommit = Callable[[Callable[[], Awaitable[None]]], None]
-
-
-def _no_after_commit(action: Callable[[], Awaitable[None]]) -> None:
+def _no_after_commit(action: Action) -> None:
     raise RuntimeError("this effect needs an after-commit hook")
 
 
@@ -49,7 +47,7 @@ async def apply(
             await applications.submit(app, session, user, effect, ctx)
             continue
         elif isinstance(effect, ReviewDecision):
-            await review.decide(app, session, user, effect, ctx)
+            await review.decide(app, session, user, effect, ctx, after_commit)
             continue
         elif isinstance(effect, CreateBatch):
             await batches.create(app, session, user, effect)

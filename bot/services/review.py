@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.pii import mask_id_number, mask_phone
+from bot.services import reminders, tickets
+from bot.services.after_commit import AfterCommit
 from flows.context import FlowContext
 from flows.replies import Label
 from flows.review import ReviewDecision, target
@@ -92,8 +94,14 @@ def _note(app: App, locale: str, effect: ReviewDecision) -> str | None:
     return app.i18n.render(locale, "review.stored_note", {"reason": reason, "text": effect.note})[:NOTE_LIMIT]
 
 
-async def decide(app: App, session: AsyncSession, reviewer: UserAccount, effect: ReviewDecision, ctx: FlowContext) -> None:
-    """Record a decision if the application still awaits review (one atomic update); else raise StaleDecision."""
+async def decide(
+    app: App, session: AsyncSession, reviewer: UserAccount, effect: ReviewDecision, ctx: FlowContext,
+    after_commit: AfterCommit | None = None,
+) -> None:
+    """Record a decision if the application still awaits review (one atomic update); else raise StaleDecision.
+
+    An approval seats the candidate in the planned batches at once (and issues the ticket where tickets are out).
+    """
     application = await applications.get(session, effect.application_id)
     if application is None:
         raise StaleDecision("", "unknown")
@@ -104,3 +112,13 @@ async def decide(app: App, session: AsyncSession, reviewer: UserAccount, effect:
         raise StaleDecision(application.number, current.status if current else "unknown")
     after = {"number": application.number, "status": effect.status, "reason": effect.reason or None, "note": bool(effect.note)}
     await audit.record(session, reviewer.id, "review", "application", effect.application_id, {"status": SUBMITTED}, after)
+    if effect.status == APPROVED:
+        issued = await tickets.seat_on_approval(app, session, application.announcement_id, application.level, ctx.now)
+        if issued and after_commit is not None:
+            target = app
+
+            async def plan() -> None:
+                for ticket_id in issued:
+                    await reminders.schedule_ticket(target, ticket_id)
+
+            after_commit(plan)

@@ -78,3 +78,4 @@ async def seat_batch(app: App, session: AsyncSession, batch: ExamBatch) -> Seati
         result.added += 1
     await session.flush()
     return result
+

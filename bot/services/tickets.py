@@ -38,7 +38,9 @@ def ticket_link(app: App, ticket: Ticket) -> str:
     return f"https://t.me/{username}?start=tk_{token}" if username else f"/start tk_{token}"
 
 
-async def issue(app: App, session: AsyncSession, batch: ExamBatch, actor_id: int, now: datetime, everyone: bool) -> IssueResult:
+async def issue(
+    app: App, session: AsyncSession, batch: ExamBatch, actor_id: int | None, now: datetime, everyone: bool
+) -> IssueResult:
     """Seat the batch, issue every seated ticket not yet issued and notify its holder (`everyone`: all holders)."""
     seating = await seat_batch(app, session, batch)
     result = IssueResult(seating=seating)
@@ -139,3 +141,18 @@ async def scan(app: App, session: AsyncSession, token: str, viewer_id: int, deta
         "level": Label(f"level.{application.level}"), "seats": seats,
         "photo": (application.photo or {}).get("file_id"),
     }
+
+
+async def seat_on_approval(app: App, session: AsyncSession, announcement_id: int, level: int, now: datetime) -> list[int]:
+    """An application was approved: seat it in its planned batches at once; where tickets are already out, issue
+    its ticket too (notified). Returns the tickets whose reminders must be planned after the commit."""
+    planned: list[int] = []
+    for batch in await batches.batches_for(session, announcement_id, level):
+        if not await batches.rooms_of(session, batch.id or 0):
+            continue
+        if batch.tickets_issued_at is None:
+            await seat_batch(app, session, batch)
+            continue
+        result = await issue(app, session, batch, None, now, everyone=False)
+        planned += result.issued
+    return planned
