@@ -11,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.data import demo_catalog as data
 from bot.app import App
 from bot.normalize import id_like
+from bot.rules.id_numbers import make_resident_id
 from flows.menu import CANDIDATE
-from storage.models import Announcement, Certificate, ExamBatch, ExamRoom, ExamSession, Institution, Occupation
-from storage.repositories import audit, catalog, certificates, users
+from storage.models import Announcement, Application, Certificate, ExamBatch, ExamRoom, ExamSession, Institution, Occupation
+from storage.repositories import applications, audit, catalog, certificates, users
 
 REGISTRATION_OPENED_DAYS_AGO = 7
 REGISTRATION_DAYS = 18
@@ -126,12 +127,37 @@ async def _announcement_and_batch(
     return created
 
 
+async def _applicants(app: App, session: AsyncSession, announcement: Announcement) -> int:
+    """Approved demo applications to the demo batch (so seats and tickets can be tried); returns rows created."""
+    created = 0
+    for user_id, name, gender, born, sequence in data.APPLICANTS:
+        number = f"SQ{announcement.registration_start.year}D{user_id % 10000:05d}"
+        if await applications.by_number(session, number) is not None:
+            continue
+        id_number = make_resident_id(data.APPLICANT_REGION, date.fromisoformat(born), sequence)
+        mobile = f"139{user_id % 100000000:08d}"
+        account = await users.touch(session, user_id, name, None)
+        account.full_name = name
+        session.add(Application(
+            number=number, user_id=user_id, announcement_id=announcement.id or 0, occupation_id=announcement.occupation_id,
+            level=data.BATCH_LEVEL, status="approved", name=name, gender=gender, birth_date=date.fromisoformat(born),
+            id_type="201", id_number_enc=app.cipher.encrypt(id_number) or "", id_number_hash=app.cipher.lookup_hash(id_number) or "",
+            mobile_enc=app.cipher.encrypt(mobile) or "", mobile_hash=app.cipher.lookup_hash(mobile) or "",
+            category="employee", work_unit=data.APPLICANT_UNIT, education="senior_high", post="维修电工", years_in_post=6,
+            subjects=["theory", "practical"],
+        ))
+        created += 1
+    return created
+
+
 async def _staff(session: AsyncSession) -> int:
     """Staff accounts with made-up Telegram ids; existing accounts keep their role."""
     created = 0
-    for user_id, role in data.STAFF:
+    for user_id, role, name in data.STAFF:
         if await users.get(session, user_id) is None:
-            await users.set_role(session, user_id, role)
+            account = await users.set_role(session, user_id, role)
+            account.full_name = name
+            session.add(account)
             await audit.record(session, None, "demo_staff", "user", user_id, None, {"role": role})
             created += 1
     return created
@@ -140,7 +166,7 @@ async def _staff(session: AsyncSession) -> int:
 async def _demo_staff_count(session: AsyncSession) -> int:
     """How many of the demo staff accounts exist with a staff or exam role."""
     found = 0
-    for user_id, _ in data.STAFF:
+    for user_id, _, _ in data.STAFF:
         account = await users.get(session, user_id)
         found += account is not None and account.role != CANDIDATE
     return found
@@ -186,6 +212,9 @@ async def load_demo(app: App, today: date | None = None) -> DemoSummary:
         created += made
         created += await _announcement_and_batch(session, institution.id, occupations[data.OCCUPATIONS[0].code], today, app.tz)
         created += await _staff(session)
+        announcement = await catalog.announcement_by_title(session, institution.id, data.ANNOUNCEMENT_TITLE)
+        assert announcement is not None
+        created += await _applicants(app, session, announcement)
         created += await _certificates(app, session)
         await session.commit()
         return DemoSummary(

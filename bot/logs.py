@@ -8,12 +8,15 @@ import traceback
 # Libraries that log SQL parameters or request bodies at DEBUG (which would include ID numbers and phones).
 PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "httpx", "httpcore", "telegram.ext", "telegram.bot", "aiohttp.access", "psycopg")
 
+# Libraries that are chatty at INFO without telling an operator anything (font subsetting for every ticket PDF).
+NOISY_LOGGERS = ("fontTools",)
+
 
 def configure_logging(level: str = "INFO") -> None:
     """Root logging at `level`; loggers that would print SQL parameters or bodies are held at WARNING."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level.upper())
-    for name in PARAMETER_LOGGERS:
+    for name in PARAMETER_LOGGERS + NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -25,7 +25,7 @@ from storage.migrate import current, head, upgrade
 
 log = logging.getLogger(__name__)
 
-QUIET_IN_CONSOLE = ("alembic",)
+QUIET_IN_CONSOLE = ("alembic", "apscheduler")
 
 
 class RunModeError(RuntimeError):

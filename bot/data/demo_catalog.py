@@ -75,13 +75,22 @@ BATCH_NAME = "2026年第12批 电工四级"
 BATCH_LEVEL = 4
 
 STAFF = (
-    (7000000001, "admin"),
-    (7000000002, "staff"),
-    (7000000003, "proctor"),
-    (7000000004, "assessor"),
-    (7000000005, "supervisor"),
-    (7000000006, "proctor"),
+    (7000000001, "admin", "周主任"),
+    (7000000002, "staff", "吴老师"),
+    (7000000003, "proctor", "郑老师"),
+    (7000000004, "assessor", "冯工程师"),
+    (7000000005, "supervisor", "陈督导"),
+    (7000000006, "proctor", "褚老师"),
 )
+# Approved applicants of the demo batch (made-up Telegram ids): name, gender, birth date, sequence of the ID number.
+APPLICANTS = (
+    (7100000001, "刘建国", "male", "1988-03-12", 211),
+    (7100000002, "黄晓燕", "female", "1993-07-25", 222),
+    (7100000003, "杨帆", "male", "1996-11-02", 233),
+    (7100000004, "何丽娟", "female", "1990-01-18", 244),
+)
+APPLICANT_REGION = "360102"
+APPLICANT_UNIT = "南昌电力维修有限公司"
 # The demo batch's sittings (local times on the exam day) and rooms: (subject, start, end, site), (subject, room, kind, capacity).
 BATCH_SESSIONS = (
     ("theory", "09:00", "10:30", "南昌技师学院 教学楼3楼"),

@@ -105,3 +105,9 @@ async def of_announcement(session: AsyncSession, announcement_id: int) -> list[A
     """Every application to one announcement in submission order (the roster)."""
     query = select(Application).where(Application.announcement_id == announcement_id).order_by(*_queue_order())
     return list((await session.exec(query)).all())
+
+
+async def by_number(session: AsyncSession, number: str) -> Application | None:
+    """An application by its receipt number."""
+    result = await session.exec(select(Application).where(Application.number == number))
+    return result.first()
