@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from handlers.base import DeliveryFailed, Transport
 from handlers.console import Console
 from handlers.registry import create_transport
 from storage.models import Notification, utcnow
-from tests.conftest import TEST_TOKEN, TRANSPORTS, make_settings
+from tests.conftest import TEST_TOKEN, TRANSPORTS, Harness, make_settings
 from tests.support.fake_bot_api import FakeBotApi, forbidden_error, retry_after_error
 from tests.support.spec import assert_valid
 from tests.support.webhook import SECRET, free_port
@@ -77,23 +76,10 @@ class Env:
         return [str(c.params["text"]) for c in self.api.delivered(chat_id)]
 
 
-@pytest.fixture(params=TRANSPORTS, ids=lambda f: f.value)
-async def env(request: pytest.FixtureRequest, tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> AsyncIterator[Env]:
-    """Like the `harness` fixture: the production transport on the emulator; every captured call is spec-checked."""
-    settings = make_settings(
-        tmp_path,
-        database_url=database_url,
-        telegram_bot_token=TEST_TOKEN,
-        telegram_api_base=fake_api.base_url,
-        bot_framework=request.param,
-    )
-    application = build_app(settings)
-    await application.create_schema()
-    transport = create_transport(application)
-    yield Env(application, transport, fake_api)
-    await transport.close()
-    await application.close()
-    assert_valid(fake_api.calls)
+@pytest.fixture
+def env(harness: Harness) -> Env:
+    """The `harness` fixture's production transport on the emulator (aiogram, then PTB), with a fake clock."""
+    return Env(harness.app, harness.transport, harness.api)
 
 
 async def add(app: App, chat_id: int, text: str, markup: OutMarkup | None = None, **fields: Any) -> int:

@@ -5,14 +5,16 @@ Runs on every Telegram transport through the production dispatcher against the B
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import col, select
 
 from bot.app import App
 from bot.rules.id_numbers import make_resident_id
-from bot.scheduler.service import start_scheduler
+from bot.scheduler.service import SchedulerService, start_scheduler
 from bot.tickets import tokens
 from storage.models import Application, AuditLog, ExamBatch, ExamRoom, ExamSession, Notification, Seat, Ticket
 from tests.conftest import ADMIN_ID, Harness
@@ -74,87 +76,91 @@ async def create_batch(harness: Harness, announcement_id: int) -> ExamBatch:
     return batch
 
 
-async def test_plan_assign_issue_scan_and_move(harness: Harness) -> None:
+@pytest.fixture
+async def scheduler(harness: Harness) -> AsyncIterator[SchedulerService]:
+    """A paused scheduler on the harness's store: jobs are written to the shared job store, never run."""
+    service = await start_scheduler(harness.app, paused=True)
+    yield service
+    await service.shutdown()
+
+
+async def test_plan_assign_issue_scan_and_move(harness: Harness, scheduler: SchedulerService) -> None:
     app = harness.app
     announcement_id = await prepare(app)
-    scheduler = await start_scheduler(app, paused=True)
-    try:
-        batch = await create_batch(harness, announcement_id)
-        sessions = sorted(await rows(app, ExamSession), key=lambda s: s.starts_at)
-        theory = sessions[0]
-        assert theory.starts_at == datetime.combine(EXAM_DAY, datetime.min.time().replace(hour=9), TZ)
-        (room_301,) = await rows(app, ExamRoom, ExamRoom.name == "301")
+    batch = await create_batch(harness, announcement_id)
+    sessions = sorted(await rows(app, ExamSession), key=lambda s: s.starts_at)
+    theory = sessions[0]
+    assert theory.starts_at == datetime.combine(EXAM_DAY, datetime.min.time().replace(hour=9), TZ)
+    (room_301,) = await rows(app, ExamRoom, ExamRoom.name == "301")
 
-        await harness.feed(u.command(ADMIN_ID, "batches"))
-        await click(harness, f"bt:show:{batch.id}")
-        assert "审核通过 2 人，已排座 0 人" in harness.last_text()
-        await click(harness, f"bt:room:{room_301.id}")
-        await click(harness, f"bt:chief:{room_301.id}:{CHIEF}")
-        assert "主监考" in harness.texts()[-2]
-        await click(harness, f"bt:deputy:{room_301.id}:{CHIEF}")
-        assert "不能是同一人" in harness.last_text()
-        await harness.feed(u.callback(ADMIN_ID, f"bt:room:{room_301.id}"))
-        await click(harness, f"bt:chief:{room_301.id}:{CHIEF}")
-        await click(harness, f"bt:deputy:{room_301.id}:{DEPUTY}")
-        await click(harness, f"bt:asr:{batch.id}")
-        await click(harness, f"bt:asr!:{batch.id}:{ASSESSOR}")
-        await click(harness, f"bt:show:{batch.id}")
-        await click(harness, f"bt:sup:{batch.id}")
-        await click(harness, f"bt:sup!:{batch.id}:{SUPERVISOR}")
-        assert any("考场 301" in t and "考前会" in t for t in await notices_for(app, CHIEF))
-        assert await notices_for(app, DEPUTY) and await notices_for(app, ASSESSOR) and await notices_for(app, SUPERVISOR)
+    await harness.feed(u.command(ADMIN_ID, "batches"))
+    await click(harness, f"bt:show:{batch.id}")
+    assert "审核通过 2 人，已排座 0 人" in harness.last_text()
+    await click(harness, f"bt:room:{room_301.id}")
+    await click(harness, f"bt:chief:{room_301.id}:{CHIEF}")
+    assert "主监考" in harness.texts()[-2]
+    await click(harness, f"bt:deputy:{room_301.id}:{CHIEF}")
+    assert "不能是同一人" in harness.last_text()
+    await harness.feed(u.callback(ADMIN_ID, f"bt:room:{room_301.id}"))
+    await click(harness, f"bt:chief:{room_301.id}:{CHIEF}")
+    await click(harness, f"bt:deputy:{room_301.id}:{DEPUTY}")
+    await click(harness, f"bt:asr:{batch.id}")
+    await click(harness, f"bt:asr!:{batch.id}:{ASSESSOR}")
+    await click(harness, f"bt:show:{batch.id}")
+    await click(harness, f"bt:sup:{batch.id}")
+    await click(harness, f"bt:sup!:{batch.id}:{SUPERVISOR}")
+    assert any("考场 301" in t and "考前会" in t for t in await notices_for(app, CHIEF))
+    assert await notices_for(app, DEPUTY) and await notices_for(app, ASSESSOR) and await notices_for(app, SUPERVISOR)
 
-        await click(harness, f"bt:issue:{batch.id}")
-        await click(harness, f"bt:issue!:{batch.id}")
-        assert "新发 2 人，已通知 2 人" in harness.texts()[-2]
-        tickets = {t.user_id: t for t in await rows(app, Ticket)}
-        assert set(tickets) == {CAND_A, CAND_B}
-        seats = await rows(app, Seat)
-        assert sorted((s.ticket_id, s.subject) for s in seats) == sorted(
-            [(tickets[CAND_A].id, "theory"), (tickets[CAND_A].id, "practical"), (tickets[CAND_B].id, "practical")]
-        )
-        assert any(tickets[CAND_A].number in t for t in await notices_for(app, CAND_A))
-        hour_job = f"rem:{tickets[CAND_A].id}:{theory.id}:hour"
-        assert await scheduler.run_time(hour_job) == theory.starts_at - timedelta(minutes=60)
+    await click(harness, f"bt:issue:{batch.id}")
+    await click(harness, f"bt:issue!:{batch.id}")
+    assert "新发 2 人，已通知 2 人" in harness.texts()[-2]
+    tickets = {t.user_id: t for t in await rows(app, Ticket)}
+    assert set(tickets) == {CAND_A, CAND_B}
+    seats = await rows(app, Seat)
+    assert sorted((s.ticket_id, s.subject) for s in seats) == sorted(
+        [(tickets[CAND_A].id, "theory"), (tickets[CAND_A].id, "practical"), (tickets[CAND_B].id, "practical")]
+    )
+    assert any(tickets[CAND_A].number in t for t in await notices_for(app, CAND_A))
+    hour_job = f"rem:{tickets[CAND_A].id}:{theory.id}:hour"
+    assert await scheduler.run_time(hour_job) == theory.starts_at - timedelta(minutes=60)
 
-        harness.clear()
-        await harness.feed(u.command(CAND_A, "ticket"))
-        photos, documents = harness.api.calls_of("sendPhoto"), harness.api.calls_of("sendDocument")
-        assert len(photos) == 1 and len(documents) == 1
-        assert next(iter(photos[0].files.values())).startswith(b"\x89PNG")
-        assert next(iter(documents[0].files.values())).startswith(b"%PDF")
+    harness.clear()
+    await harness.feed(u.command(CAND_A, "ticket"))
+    photos, documents = harness.api.calls_of("sendPhoto"), harness.api.calls_of("sendDocument")
+    assert len(photos) == 1 and len(documents) == 1
+    assert next(iter(photos[0].files.values())).startswith(b"\x89PNG")
+    assert next(iter(documents[0].files.values())).startswith(b"%PDF")
 
-        token = tokens.make(app.cipher, tickets[CAND_A].id or 0, 1)
-        harness.clear()
-        await harness.feed(u.command(CHIEF, "start", f"tk_{token}"))
-        (scan,) = harness.api.calls_of("sendPhoto")
-        caption = scan.params["caption"]
-        assert scan.params["photo"] == "AgAC-stored-photo" and "张三" in caption and "301" in caption
-        assert ID_NUMBER not in caption and ID_NUMBER[:4] + "*" * 10 + ID_NUMBER[-4:] in caption
-        await harness.feed(u.command(STRANGER, "start", f"tk_{token}"))
-        assert harness.last_text() == "这是一张有效的准考证。"
-        forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
-        await harness.feed(u.command(CHIEF, "start", f"tk_{forged}"))
-        assert "不是有效的准考证" in harness.last_text()
-        scans = await rows(app, AuditLog, AuditLog.action == "scan_ticket")
-        assert [a.actor_id for a in scans] == [CHIEF]
+    token = tokens.make(app.cipher, tickets[CAND_A].id or 0, 1)
+    harness.clear()
+    await harness.feed(u.command(CHIEF, "start", f"tk_{token}"))
+    (scan,) = harness.api.calls_of("sendPhoto")
+    caption = scan.params["caption"]
+    assert scan.params["photo"] == "AgAC-stored-photo" and "张三" in caption and "301" in caption
+    assert ID_NUMBER not in caption and ID_NUMBER[:4] + "*" * 10 + ID_NUMBER[-4:] in caption
+    await harness.feed(u.command(STRANGER, "start", f"tk_{token}"))
+    assert harness.last_text() == "这是一张有效的准考证。"
+    forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    await harness.feed(u.command(CHIEF, "start", f"tk_{forged}"))
+    assert "不是有效的准考证" in harness.last_text()
+    scans = await rows(app, AuditLog, AuditLog.action == "scan_ticket")
+    assert [a.actor_id for a in scans] == [CHIEF]
 
-        await harness.feed(u.command(ADMIN_ID, "batches"))
-        await click(harness, f"bt:show:{batch.id}")
-        await click(harness, f"bt:move:{theory.id}")
-        await click(harness, "fm:c:change:time")
-        later = EXAM_DAY + timedelta(days=1)
-        await say(harness, f"{later} 10:00-11:30")
-        await click(harness, "fm:ok")
-        assert "已通知相关考生" in harness.last_text()
-        moved = (await rows(app, ExamSession, ExamSession.id == theory.id))[0]
-        assert moved.starts_at == datetime.combine(later, datetime.min.time().replace(hour=10), TZ)
-        assert any("考试时间调整" in t for t in await notices_for(app, CAND_A))
-        assert not any("考试时间调整" in t for t in await notices_for(app, CAND_B)), "B sits only the practical session"
-        assert any("考试时间调整" in t for t in await notices_for(app, CHIEF))
-        assert await scheduler.run_time(hour_job) == moved.starts_at - timedelta(minutes=60)
-    finally:
-        await scheduler.shutdown()
+    await harness.feed(u.command(ADMIN_ID, "batches"))
+    await click(harness, f"bt:show:{batch.id}")
+    await click(harness, f"bt:move:{theory.id}")
+    await click(harness, "fm:c:change:time")
+    later = EXAM_DAY + timedelta(days=1)
+    await say(harness, f"{later} 10:00-11:30")
+    await click(harness, "fm:ok")
+    assert "已通知相关考生" in harness.last_text()
+    moved = (await rows(app, ExamSession, ExamSession.id == theory.id))[0]
+    assert moved.starts_at == datetime.combine(later, datetime.min.time().replace(hour=10), TZ)
+    assert any("考试时间调整" in t for t in await notices_for(app, CAND_A))
+    assert not any("考试时间调整" in t for t in await notices_for(app, CAND_B)), "B sits only the practical session"
+    assert any("考试时间调整" in t for t in await notices_for(app, CHIEF))
+    assert await scheduler.run_time(hour_job) == moved.starts_at - timedelta(minutes=60)
 
 
 async def test_overfull_rooms_are_reported_and_reseating_is_stable(harness: Harness) -> None:
@@ -183,36 +189,32 @@ async def test_candidates_cannot_use_batch_commands_and_have_no_ticket_yet(harne
     assert "还没有已发放的准考证" in harness.last_text()
 
 
-async def test_late_approval_gets_a_ticket_and_withdrawal_voids_it(harness: Harness) -> None:
+async def test_late_approval_gets_a_ticket_and_withdrawal_voids_it(harness: Harness, scheduler: SchedulerService) -> None:
     app = harness.app
     announcement_id = await prepare(app)
-    scheduler = await start_scheduler(app, paused=True)
-    try:
-        batch = await create_batch(harness, announcement_id)
-        await harness.feed(u.command(ADMIN_ID, "batches"))
-        await click(harness, f"bt:show:{batch.id}")
-        await click(harness, f"bt:issue:{batch.id}")
-        await click(harness, f"bt:issue!:{batch.id}")
-        (late,) = await rows(app, Application, Application.user_id == CAND_C)
+    batch = await create_batch(harness, announcement_id)
+    await harness.feed(u.command(ADMIN_ID, "batches"))
+    await click(harness, f"bt:show:{batch.id}")
+    await click(harness, f"bt:issue:{batch.id}")
+    await click(harness, f"bt:issue!:{batch.id}")
+    (late,) = await rows(app, Application, Application.user_id == CAND_C)
 
-        await harness.feed(u.callback(ADMIN_ID, f"rv:ok:{late.id}"))
-        (ticket,) = await rows(app, Ticket, Ticket.user_id == CAND_C)
-        assert ticket.issued_at is not None and ticket.status == "active"
-        assert any(ticket.number in t for t in await notices_for(app, CAND_C))
-        assert await scheduler.job_ids(f"rem:{ticket.id}:"), "the late candidate's reminders are planned"
-        assert {s.subject for s in await rows(app, Seat, Seat.ticket_id == ticket.id)} == {"theory", "practical"}
+    await harness.feed(u.callback(ADMIN_ID, f"rv:ok:{late.id}"))
+    (ticket,) = await rows(app, Ticket, Ticket.user_id == CAND_C)
+    assert ticket.issued_at is not None and ticket.status == "active"
+    assert any(ticket.number in t for t in await notices_for(app, CAND_C))
+    assert await scheduler.job_ids(f"rem:{ticket.id}:"), "the late candidate's reminders are planned"
+    assert {s.subject for s in await rows(app, Seat, Seat.ticket_id == ticket.id)} == {"theory", "practical"}
 
-        await harness.feed(u.command(CAND_C, "my"))
-        await click(harness, f"ap:wd:{late.id}", user=CAND_C)
-        await click(harness, f"ap:wd!:{late.id}", user=CAND_C)
-        assert "已撤回" in harness.last_text()
-        (ticket,) = await rows(app, Ticket, Ticket.user_id == CAND_C)
-        assert ticket.status == "void" and not await rows(app, Seat, Seat.ticket_id == ticket.id)
-        assert not await scheduler.job_ids(f"rem:{ticket.id}:")
-        harness.clear()
-        await harness.feed(u.command(CHIEF, "start", f"tk_{tokens.make(app.cipher, ticket.id or 0, 1)}"))
-        assert "不是有效的准考证" in harness.last_text()
-        await harness.feed(u.callback(CAND_C, f"ap:wd!:{late.id}"))
-        assert "不能撤回" in harness.last_text()
-    finally:
-        await scheduler.shutdown()
+    await harness.feed(u.command(CAND_C, "my"))
+    await click(harness, f"ap:wd:{late.id}", user=CAND_C)
+    await click(harness, f"ap:wd!:{late.id}", user=CAND_C)
+    assert "已撤回" in harness.last_text()
+    (ticket,) = await rows(app, Ticket, Ticket.user_id == CAND_C)
+    assert ticket.status == "void" and not await rows(app, Seat, Seat.ticket_id == ticket.id)
+    assert not await scheduler.job_ids(f"rem:{ticket.id}:")
+    harness.clear()
+    await harness.feed(u.command(CHIEF, "start", f"tk_{tokens.make(app.cipher, ticket.id or 0, 1)}"))
+    assert "不是有效的准考证" in harness.last_text()
+    await harness.feed(u.callback(CAND_C, f"ap:wd!:{late.id}"))
+    assert "不能撤回" in harness.last_text()
