@@ -1,4 +1,4 @@
-"""Changing a session after planning (/batches → move): a new time, or a room moved to another place.
+"""Changing a session after planning (/batches → change): a new time, a room moved to another place, or one more room.
 
 Affected candidates and examiners are notified and reminders rescheduled by the service.
 """
@@ -20,7 +20,7 @@ from flows.replies import Label, Reply, Text
 
 NAME = "batch_move"
 SESSION_KEY = META + "session"
-TIME, ROOM = "time", "room"
+TIME, ROOM, ADD = "time", "room", "add"
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,16 @@ class MoveSession:
     session_id: int
     start: str
     end: str
+
+
+@dataclass(frozen=True)
+class AddRoom:
+    """Effect: one more room for the session (e.g. when candidates could not be seated)."""
+
+    session_id: int
+    name: str
+    kind: str
+    capacity: int
 
 
 @dataclass(frozen=True)
@@ -81,18 +91,35 @@ def parse_room_name(event: Event, ctx: FlowContext, values: dict[str, Any]) -> s
     return name
 
 
+def parse_new_room(event: Event, ctx: FlowContext, values: dict[str, Any]) -> dict[str, Any]:
+    """`<room> <kind> <capacity>` for the session's subject, with a name not used in the session yet."""
+    assert isinstance(event, TextInput)
+    subject = _session(ctx).get("subject", "theory")
+    text = re.sub(r"\s+", " ", nfkc(event.text)).strip()
+    room = inputs.room_line(f"{subject} {text}", 1, {subject})
+    if any(r["name"] == room["name"] for r in _session(ctx).get("rooms", ())):
+        raise Invalid("batch.problem.room_twice", line=1)
+    return room
+
+
+def _show_room(value: Any) -> Label:
+    return Label("batch.show.new_room", {"name": value["name"], "kind": Label(f"room_kind.{value['kind']}"), "capacity": value["capacity"]})
+
+
 def _show_when(value: Any) -> Label:
     return Label("batch.show.when", {"date": value["start"][:10], "start": value["start"][11:], "end": value["end"][11:]})
 
 
 MOVE_STEPS = (
     Step("change", "batch.ask_change", InputKind.CHOICE, label="batch.field_change",
-         choices=lambda ctx, v: [Choice(TIME, Label("batch.change_time")), Choice(ROOM, Label("batch.change_room"))],
+         choices=lambda ctx, v: [Choice(c, Label(f"batch.change_{c}")) for c in (TIME, ROOM, ADD)],
          show=lambda v: Label(f"batch.change_{v}")),
     Step("when", "batch.ask_when", parse=parse_when, label="batch.field_when", show=_show_when, when=lambda v: v.get("change") == TIME),
     Step("room", "batch.ask_room", InputKind.CHOICE, parse=parse_room, choices=room_choices, label="batch.field_room",
          when=lambda v: v.get("change") == ROOM),
     Step("room_name", "batch.ask_room_name", parse=parse_room_name, label="batch.field_room_name", when=lambda v: v.get("change") == ROOM),
+    Step("new_room", "batch.ask_new_room", parse=parse_new_room, label="batch.field_new_room", show=_show_room,
+         when=lambda v: v.get("change") == ADD),
 )
 
 
@@ -115,6 +142,10 @@ def complete(values: dict[str, Any], ctx: FlowContext) -> tuple[list[Reply], lis
         effect: Any = MoveSession(int(current["id"]), when["start"], when["end"])
         date = datetime.fromisoformat(when["start"]).date().isoformat()
         return [Text("batch.moved_time", {"date": date, "start": when["start"][11:], "end": when["end"][11:]})], [effect]
+    if values.get("change") == ADD:
+        room = values["new_room"]
+        added = AddRoom(int(current["id"]), room["name"], room["kind"], int(room["capacity"]))
+        return [Text("batch.room_added", {"name": added.name, "capacity": added.capacity})], [added]
     effect = MoveRoom(int(values["room"]), str(values["room_name"]))
     return [Text("batch.moved_room", {"name": effect.name})], [effect]
 

@@ -61,15 +61,18 @@ async def prepare(app: App) -> int:
     return announcement.id
 
 
-async def create_batch(harness: Harness, announcement_id: int) -> ExamBatch:
+ROOMS = "理论 301 单人单桌 30\n实操 实训A 工位 1\n实操 实训B 工位 5"
+
+
+async def create_batch(harness: Harness, announcement_id: int, rooms: str = ROOMS) -> ExamBatch:
     await harness.feed(u.command(ADMIN_ID, "batch"))
     await click(harness, f"fm:c:announcement:{announcement_id}")
     await click(harness, "fm:c:level:4")
     await say(harness, "2026年冬季电工四级认定")
     await say(harness, f"理论 {EXAM_DAY} 09:00-10:30 南昌技师学院1号楼\n实操 {EXAM_DAY} 14:00-16:00 南昌技师学院实训楼")
-    await say(harness, "理论 301 单人单桌 30\n实操 实训A 工位 1\n实操 实训B 工位 5")
+    await say(harness, rooms)
     summary = harness.last_text()
-    assert "理论知识" in summary and "301（单人单桌 30人）" in summary and "实训B（实操工位 5人）" in summary
+    assert "理论知识" in summary and "301（单人单桌 30人）" in summary
     await click(harness, "fm:ok")
     assert "已创建批次" in harness.last_text()
     (batch,) = await rows(harness.app, ExamBatch)
@@ -218,3 +221,25 @@ async def test_late_approval_gets_a_ticket_and_withdrawal_voids_it(harness: Harn
     assert "不是有效的准考证" in harness.last_text()
     await harness.feed(u.callback(CAND_C, f"ap:wd!:{late.id}"))
     assert "不能撤回" in harness.last_text()
+
+
+async def test_a_room_added_later_seats_whoever_had_no_place(harness: Harness) -> None:
+    app = harness.app
+    batch = await create_batch(harness, await prepare(app), rooms="理论 301 单人单桌 30\n实操 实训A 工位 1")
+    await harness.feed(u.command(ADMIN_ID, "batches"))
+    await click(harness, f"bt:show:{batch.id}")
+    await click(harness, f"bt:seat:{batch.id}")
+    assert "1 人因容量不足未能排座" in harness.texts()[-2]
+    practical = next(s for s in await rows(app, ExamSession) if s.subject == "practical")
+    await click(harness, f"bt:move:{practical.id}")
+    await click(harness, "fm:c:change:add")
+    await say(harness, "实训A 工位 3")
+    assert "重复" in harness.texts()[-2]
+    await say(harness, "实训C 工位 3")
+    await click(harness, "fm:ok")
+    assert "已增加考场「实训C」" in harness.last_text()
+    await harness.feed(u.command(ADMIN_ID, "batches"))
+    await click(harness, f"bt:show:{batch.id}")
+    await click(harness, f"bt:seat:{batch.id}")
+    assert "新排 1 人" in harness.texts()[-2] and "未能排座" not in harness.texts()[-2]
+    assert [a.action for a in await rows(app, AuditLog, AuditLog.entity == "exam_room")] == ["add_room"]

@@ -11,13 +11,13 @@ from bot.app import App
 from bot.services import outbox, reminders
 from bot.services.after_commit import AfterCommit
 from bot.services.batches import local
-from flows.batch_move import MoveRoom, MoveSession
+from flows.batch_move import AddRoom, MoveRoom, MoveSession
 from flows.context import FlowContext
 from flows.replies import Label, Text
 from storage.models import ExamBatch, ExamRoom, ExamSession, UserAccount
 from storage.repositories import audit, batches
 
-EFFECTS = (MoveSession, MoveRoom)
+EFFECTS = (MoveSession, MoveRoom, AddRoom)
 
 
 async def move_facts(app: App, session: AsyncSession, session_id: int, now: datetime) -> dict[str, Any]:
@@ -36,6 +36,20 @@ async def move_facts(app: App, session: AsyncSession, session_id: int, now: date
             "rooms": [{"id": r.id, "name": r.name} for r in rooms],
         },
     }
+
+
+async def add_room(session: AsyncSession, user: UserAccount, effect: AddRoom) -> None:
+    """One more room at the end of the session's room order (seat the candidates afterwards from the card)."""
+    exam_session = await session.get(ExamSession, effect.session_id)
+    if exam_session is None:
+        return
+    rooms = [r for r, s in await batches.rooms_of(session, exam_session.batch_id) if s.id == exam_session.id]
+    room = ExamRoom(session_id=exam_session.id or 0, name=effect.name, kind=effect.kind, capacity=effect.capacity,
+                    position=max((r.position for r in rooms), default=-1) + 1)
+    session.add(room)
+    await session.flush()
+    after = {"name": room.name, "kind": room.kind, "capacity": room.capacity, "session": exam_session.id}
+    await audit.record(session, user.id, "add_room", "exam_room", room.id, None, after)
 
 
 async def _people(session: AsyncSession, batch: ExamBatch, exam_session: ExamSession, room_id: int | None) -> set[int]:
@@ -57,7 +71,10 @@ async def _people(session: AsyncSession, batch: ExamBatch, exam_session: ExamSes
 
 
 async def apply_effect(app: App, session: AsyncSession, user: UserAccount, effect: Any, ctx: FlowContext, after_commit: AfterCommit) -> None:
-    """Carry out a MoveSession or MoveRoom: update, audit, notify, reschedule reminders after the commit."""
+    """Carry out a MoveSession or MoveRoom (update, audit, notify, reschedule reminders after the commit) or AddRoom."""
+    if isinstance(effect, AddRoom):
+        await add_room(session, user, effect)
+        return
     if isinstance(effect, MoveSession):
         exam_session = await session.get(ExamSession, effect.session_id)
         if exam_session is None:
