@@ -12,11 +12,13 @@ from typing import Any
 
 from bot.normalize import nfkc
 from flows import batch_inputs as inputs
+from flows import engine
 from flows.context import FlowContext
-from flows.engine import META, Choice, Form, InputKind, Invalid, Step
+from flows.engine import META, Choice, FlowResult, Form, InputKind, Invalid, Step
 from flows.events import ButtonPress, Event, TextInput
 from flows.menu import is_staff
 from flows.replies import Label, Reply, Text
+from flows.state import ConversationState
 
 NAME = "batch_move"
 SESSION_KEY = META + "session"
@@ -153,11 +155,11 @@ def complete(values: dict[str, Any], ctx: FlowContext) -> tuple[list[Reply], lis
 MOVE_FORM = Form(name=NAME, title="batch.move_title", summary="form.summary", steps=MOVE_STEPS, complete=complete, check=check)
 
 
-def start(engine_start: Any, state: Any, ctx: FlowContext, session_id: int) -> Any:
+def start(state: ConversationState, ctx: FlowContext, session_id: int) -> FlowResult:
     """Open the change form for a session (a draft for another session is replaced)."""
     draft = state.forms.get(NAME)
     if draft is not None and draft.values.get(SESSION_KEY) != session_id:
         state = state.without_form(NAME)
     elif draft is not None:
-        return engine_start(MOVE_FORM, state, ctx, None)
-    return engine_start(MOVE_FORM, state, ctx, {SESSION_KEY: session_id})
+        return engine.start(MOVE_FORM, state, ctx, None)
+    return engine.start(MOVE_FORM, state, ctx, {SESSION_KEY: session_id})

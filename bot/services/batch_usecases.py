@@ -10,7 +10,7 @@ from bot.services.batch_admin import Done
 from bot.services.turn import Outcome, Turn, with_facts
 from bot.services.uploads import Fetch
 from flows import batch_card as card_flow
-from flows import batch_move, commands, engine
+from flows import batch_move, commands
 from flows import ticket as ticket_flow
 from flows.batch_card import Action
 from flows.events import ButtonPress, Command, Event
@@ -145,7 +145,7 @@ async def button(turn: Turn, data: str) -> Outcome:
         facts = await batch_changes.move_facts(turn.app, turn.session, session_id, now)
         if "session" not in facts:
             return await turn.run(lambda st, ev, ctx: card_flow.show(st, ctx, None), event)
-        step = with_facts(batch_move.NAME, facts, lambda st, ev, ctx: batch_move.start(engine.start, st, ctx, session_id))
+        step = with_facts(batch_move.NAME, facts, lambda st, ev, ctx: batch_move.start(st, ctx, session_id))
         return await turn.run(step, event)
     return await _mutate(turn, action, event, now)
 
