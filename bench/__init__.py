@@ -11,6 +11,7 @@ from types import ModuleType
 
 BENCHMARKS: dict[str, str] = {
     "tickets": "bench.tickets",
+    "certificates": "bench.certificates",
 }
 
 

@@ -15,6 +15,8 @@ from bot.cli_errors import CliError, describe
 from bot.demo import load_demo
 from bot.services.announcement_file import ImportFileError
 from bot.services.announcement_import import import_file, report_lines
+from bot.services import cert_roster_import
+from bot.services.cert_roster_export import export_roster
 from bot.logs import configure_logging
 from bot.runmodes import (
     ensure_schema_current,
@@ -31,6 +33,7 @@ from bot.services.staff_admin import list_staff, set_role
 from bot.settings import Settings
 from flows.commands import LOCALES
 from flows.menu import INVITABLE_ROLES, ROLES
+from storage.repositories import catalog
 
 log = logging.getLogger("skillbot")
 
@@ -126,6 +129,25 @@ async def _import_announcements(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+async def _import_certificates(args: argparse.Namespace, app: App) -> int:
+    await ensure_schema_current(app)
+    report = await cert_roster_import.import_file(app, args.file, dry_run=args.dry_run)
+    lines = cert_roster_import.problem_lines(app.i18n, cert_roster_import.CLI_LOCALE, report)
+    if report.failed and all(p.row == 0 for p in report.problems) and not report.unlisted:
+        raise CliError(f"{args.file}: " + "; ".join(line.removeprefix("file: ") for line in lines))
+    for line in lines:
+        print(line, file=sys.stderr)
+    if report.failed:
+        print(f"skillbot: error: {report.problem_count} problem(s) in {report.rows} row(s); nothing imported", file=sys.stderr)
+        return 1
+    counts = f"{report.created} created, {report.unchanged} unchanged"
+    if args.dry_run:
+        print(f"dry run: nothing written; {report.rows} row(s) checked: {counts.replace('created', 'would be created')}")
+    else:
+        print(f"imported {report.rows} row(s): {counts}")
+    return 0
+
+
 async def _staff_add(args: argparse.Namespace, app: App) -> int:
     await ensure_schema_current(app)
     change = await set_role(app, args.telegram_id, args.role)
@@ -163,6 +185,21 @@ async def _export_applications(args: argparse.Namespace, app: App) -> int:
         await session.commit()  # the export is audited only once the file is written
     print(f"wrote {exported.rows} application(s) of announcement {args.announcement} to {args.out}")
     print("the file holds FULL ID numbers and mobile numbers (the official roster): keep it safe")
+    return 0
+
+
+async def _export_certificates(args: argparse.Namespace, app: App) -> int:
+    await ensure_schema_current(app)
+    locale = app.i18n.resolve(args.locale or app.settings.default_locale)
+    async with app.sessions() as session:
+        institution = await catalog.institution_by_code(session, args.institution) if args.institution else None
+        if args.institution and institution is None:
+            raise CliError(f"institution {args.institution} not found")
+        exported = await export_roster(app, session, locale, None, institution)
+        _write_private(args.out, exported.content)
+        await session.commit()  # the export is audited only once the file is written
+    print(f"wrote {exported.rows} valid certificate(s) to {args.out}")
+    print("the file holds FULL ID numbers (the official roster for the authorities): keep it safe")
     return 0
 
 
@@ -215,6 +252,17 @@ def build_parser() -> Parser:
     imp.add_argument("file", type=Path, metavar="FILE", help="TOML file with [[announcement]] tables")
     imp.add_argument("--dry-run", action="store_true", help="validate and report without writing")
 
+    certs = _command(
+        sub, "import-certificates", "import a certificate roster (花名册 xlsx or CSV; all or nothing, idempotent)",
+        "Check every row of the roster in FILE (columns of 附件5: 姓名, 证件类型, 证件号码, 所在单位, 职业名称, 工种名称, "
+        "职业技能等级, 证书编号, 发证日期, 评价机构, 发证机构; xlsx, or CSV in UTF-8 or GB18030): ID numbers, certificate "
+        "numbers, levels within the evaluation body's filed occupations, dates, duplicates and conflicts with stored "
+        "certificates. Nothing is written when any row has a problem; rows already stored with the same data are left "
+        "unchanged, so a file can be imported again. One problem per line on stderr.", _import_certificates,
+    )
+    certs.add_argument("file", type=Path, metavar="FILE", help="roster workbook (.xlsx) or CSV file")
+    certs.add_argument("--dry-run", action="store_true", help="check and report without writing")
+
     staff = _command(sub, "staff", "staff roles", "Grant and list staff roles.")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
     add = _command(staff_sub, "add", "grant a role to a Telegram user (audited)",
@@ -235,6 +283,16 @@ def build_parser() -> Parser:
     applications.add_argument("--announcement", type=_record_id, required=True, metavar="N", help="announcement id")
     applications.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="file to write (replaced)")
     applications.add_argument("--locale", choices=LOCALES, help="language of headers and labels (default: DEFAULT_LOCALE)")
+    roster_cmd = _command(
+        export_sub, "certificates", "the certificate roster as xlsx (花名册 columns, full ID numbers; audited)",
+        "Write the valid certificates as an xlsx workbook with the 花名册 (附件5) columns, optionally only those of one "
+        "institution (its evaluation body name or K2 number prefix). It holds FULL ID numbers (the official roster for the "
+        "authorities): the file is created readable by its owner only; the export is written to the audit log.",
+        _export_certificates,
+    )
+    roster_cmd.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="file to write (replaced)")
+    roster_cmd.add_argument("--institution", metavar="CODE", help="only this institution's certificates")
+    roster_cmd.add_argument("--locale", choices=LOCALES, help="language of headers and labels (default: DEFAULT_LOCALE)")
     return parser
 
 

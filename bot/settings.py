@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     reminder_lead_minutes: int = 60
     send_rate_per_second: float = 25.0
     scheduler_enabled: bool = True
+    cert_query_fail_limit: int = 10
+    cert_query_window_minutes: int = 60
+    cert_alarm_queries: int = 300
+    cert_alarm_window_minutes: int = 10
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from flows.effects import SetLocale
 from flows.engine import FlowResult, Form
 from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
-from flows import review
+from flows import cert_query, review
 from flows.announce import ANNOUNCE_FORM
 from flows.announce import unavailable as announce_unavailable
 from flows.apply import APPLY_FORM
@@ -19,6 +19,7 @@ from flows.profile import PROFILE_FORM
 from flows.batch import BATCH_FORM
 from flows.batch import unavailable as batch_unavailable
 from flows.batch_move import MOVE_FORM
+from flows.cert_forms import CERT_FORMS
 from flows.replies import InlineButton, InlineKeyboard, Label, MenuUpdate, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState
 
@@ -26,7 +27,7 @@ LOCALES = ("zh_CN", "en")
 LANG_PREFIX = "lang:"
 
 FORMS: dict[str, Form] = {
-    form.name: form for form in (PROFILE_FORM, APPLY_FORM, ANNOUNCE_FORM, BATCH_FORM, MOVE_FORM)
+    form.name: form for form in (PROFILE_FORM, APPLY_FORM, ANNOUNCE_FORM, BATCH_FORM, MOVE_FORM, *CERT_FORMS)
 }
 OPEN_GUARDS: dict[str, Callable[[FlowContext], Text | None]] = {
     APPLY_FORM.name: apply_unavailable,
@@ -42,12 +43,16 @@ def _menu(role: str) -> list[Label]:
 def start(
     state: ConversationState, ctx: FlowContext, notice: Text | None = None, menu: MenuUpdate | None = None
 ) -> FlowResult:
-    """Role-aware welcome with the command menu, after an optional notice; an unfinished form is mentioned."""
+    """Role-aware welcome with the command menu, after an optional notice; an unfinished form is mentioned.
+
+    Only forms opened by a command of the user's role are mentioned (card forms such as a certificate correction
+    are resumed from their card).
+    """
     replies: list[Reply] = [r for r in (menu, notice) if r is not None]
     replies += [Text(f"start.welcome_{ctx.role}", {"commands": [f"/{c}" for c in commands_for(ctx.role)], "menu": _menu(ctx.role)})]
     for name in state.forms:
         form = FORMS.get(name)
-        if form:
+        if form and name in commands_for(ctx.role):
             replies.append(Text("start.unfinished", {"title": Label(form.title), "command": f"/{form.name}"}))
     return FlowResult(state, replies)
 
@@ -75,6 +80,8 @@ def cancel(state: ConversationState, ctx: FlowContext) -> FlowResult:
     """Leave the active form keeping its draft (a pending review decision is dropped), or say there is nothing to cancel."""
     if state.active == review.NAME:
         return review.cancel(state)
+    if state.active == cert_query.NAME:
+        return cert_query.cancel(state)
     form = FORMS.get(state.active or "")
     if form is None:
         return FlowResult(state, [Text("cancel.nothing", {}, RemoveKeyboard())])
@@ -122,6 +129,8 @@ def on_input(state: ConversationState, event: Event, ctx: FlowContext) -> FlowRe
         return FlowResult(state, [Text("hint.edited_ignored")])
     if state.active == review.NAME and not isinstance(event, Command):
         return review.on_input(state, event, ctx)
+    if state.active == cert_query.NAME and not isinstance(event, Command):
+        return cert_query.on_input(state, event, ctx)
     form = FORMS.get(state.active or "")
     if form is not None and not isinstance(event, Command):
         return engine.handle(form, state, event, ctx)

@@ -8,17 +8,18 @@ EXAM_ROLES = ("proctor", "assessor", "supervisor")
 ROLES = (CANDIDATE, "admin", "staff", "proctor", "assessor", "supervisor")
 INVITABLE_ROLES = ("admin", "staff", "proctor", "assessor", "supervisor")
 
-_COMMON = ("start", "help", "profile", "lang", "cancel", "whoami")
+_COMMON = ("start", "help", "cert", "profile", "lang", "cancel", "whoami")
 _ANNOUNCE = ("announce", "announcements")  # staff: publish (R1) and list/close announcements
 _BATCH = ("batch", "batches")  # staff: plan batches, examiners, seats, tickets (A1-A4)
+_CERTS = ("certificate", "export_certificates")  # staff: certificate registry card, roster export (K1-K5)
 
 COMMANDS: dict[str, tuple[str, ...]] = {
-    CANDIDATE: ("start", "apply", "my", "ticket", "help", "profile", "lang", "cancel", "whoami"),
+    CANDIDATE: ("start", "apply", "my", "ticket", "cert", "help", "profile", "lang", "cancel", "whoami"),
     "proctor": _COMMON,
     "assessor": _COMMON,
     "supervisor": _COMMON,
-    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH,
-    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH,
+    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS,
+    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS,
 }
 
 

@@ -15,7 +15,7 @@ from typing import Awaitable, Callable, Mapping, TextIO
 from bot.app import App
 from bot.logs import failure_site
 from bot.outgoing import Outgoing
-from bot.services import announce_usecases, batch_usecases, usecases
+from bot.services import announce_usecases, batch_usecases, cert_admin_usecases, cert_import_usecases, cert_usecases, usecases
 from bot.services.tickets import SHOW_BUTTON
 from flows.batch_card import PREFIX as BATCH_PREFIX
 from bot.services.intake import update_scope
@@ -51,6 +51,12 @@ async def route_text(turn: Turn, text: str) -> Outcome:
         return await usecases.my_applications(turn)
     if command.name == batch_usecases.TICKET:
         return await batch_usecases.own_tickets(turn, command)
+    if command.name == cert_usecases.COMMAND:
+        return await cert_usecases.query(turn, command)
+    if command.name in cert_admin_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await cert_admin_usecases.route(turn, command)
+    if command.name in cert_import_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await cert_import_usecases.route(turn, command)
     if command.name in batch_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await batch_usecases.route(turn, command)
     if command.name in announce_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
@@ -72,6 +78,13 @@ async def route_button(turn: Turn, data: str) -> Outcome:
         return await batch_usecases.button(turn, data)
     if data == SHOW_BUTTON:
         return await batch_usecases.own_tickets(turn, ButtonPress(data))
+    if data.startswith(cert_usecases.PREFIX + ":"):
+        return await cert_usecases.button(turn, data)
+    staff = (await turn.user()).role in STAFF_ROLES
+    if data.startswith(cert_admin_usecases.PREFIX + ":") and staff:
+        return await cert_admin_usecases.button(turn, data)
+    if data.startswith(cert_import_usecases.PREFIX + ":") and staff:
+        return await cert_import_usecases.button(turn, data)
     return await usecases.user_input(turn, ButtonPress(data))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 
@@ -249,7 +249,28 @@ class Certificate(SQLModel, table=True):
     issuer: str = Field(max_length=128)
     status: str = Field(default="valid", max_length=16)
     status_reason: Optional[str] = Field(default=None, max_length=256)
+    source: str = Field(default="import", max_length=16, sa_column_kwargs={"server_default": "import"})
+    batch_id: Optional[int] = Field(default=None, foreign_key="exam_batch.id")
+    reissue_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"server_default": func.current_timestamp()})
+
+
+class CertQuery(SQLModel, table=True):
+    """One certificate query (K3): who, when, which kinds of value, outcome — for rate limits and the volume alarm.
+
+    The values themselves are never stored here; the audit log keeps a masked trace.
+    """
+
+    __tablename__ = "cert_query"
+    __table_args__ = (Index("ix_cert_query_user_at", "user_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    at: datetime = Field(default_factory=utcnow, index=True)
+    kinds: str = Field(max_length=32)
+    outcome: str = Field(max_length=16)
 
 
 class Application(SQLModel, table=True):

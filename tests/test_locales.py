@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import DuplicateKey, I18n
+from bot.rules.cert_query import KINDS as CERT_QUERY_KINDS
+from bot.rules.cert_query import PROBLEMS as CERT_QUERY_PROBLEMS
 from bot.rules.eligibility import REFUSAL_ORDER
 from bot.rules.id_types import ID_TYPES
 from bot.rules.identity import PROBLEM_CODES
@@ -64,6 +66,8 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"gender.{g}" for g in ("male", "female")} | {f"yesno.{a}" for a in ("yes", "no")}
     keys |= {c.label.key for c in apply.subject_choices(_conditions_ctx(), {"announcement": "1", "level": "1"})}
     keys |= {s.prompt for s in apply.APPLY_FORM.steps} | {s.label for s in apply.APPLY_FORM.steps}
+    keys |= {f"cert.problem.{p}" for p in CERT_QUERY_PROBLEMS}
+    keys |= {f"cert.{group}.{kind}" for group in ("kind", "others") for kind in CERT_QUERY_KINDS}
     return keys
 
 

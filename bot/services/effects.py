@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import App
 from bot.pii import mask_name, mask_phone
 from bot.services import applications, review
-from bot.services import announcements, batch_changes, batches
+from bot.services import announcements, batch_changes, batches, cert_admin
 from bot.services.after_commit import Action, AfterCommit
 from flows.batch import CreateBatch
 from flows.apply import SubmitApplication
@@ -57,6 +57,9 @@ async def apply(
             continue
         elif isinstance(effect, announcements.EFFECTS):
             await announcements.apply_effect(session, user, effect)
+            continue
+        elif isinstance(effect, cert_admin.EFFECTS):
+            await cert_admin.apply_effect(app, session, user, effect, ctx)
             continue
         else:
             raise TypeError(f"unknown effect {type(effect).__name__}")

@@ -10,8 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import App
 from bot.services.announce_facts import announce_facts
 from bot.services.application_facts import apply_facts
-from bot.services import batch_changes, batches
-from flows import batch_move
+from bot.services import batch_changes, batches, cert_admin
+from flows import batch_move, cert_drafts
+from flows.cert_forms import CERT_FORMS
 from bot.pii import mask_phone
 from flows.state import ConversationState
 from storage.models import UserAccount
@@ -38,4 +39,8 @@ async def load(
     draft = state.forms.get(batch_move.NAME)
     if batch_move.NAME in forms and draft is not None and draft.values.get(batch_move.SESSION_KEY):
         result[batch_move.NAME] = await batch_changes.move_facts(app, session, int(draft.values[batch_move.SESSION_KEY]), now)
+    for cert_form in CERT_FORMS:
+        cert_draft = state.forms.get(cert_form.name)
+        if cert_form.name in forms and cert_draft is not None and cert_draft.values.get(cert_drafts.CERT_KEY):
+            result[cert_form.name] = await cert_admin.form_facts(app, session, int(cert_draft.values[cert_drafts.CERT_KEY]), now)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from bot.services import export as export_service, uploads
-from bot.services import batch_usecases, invites, reminders, resubmission, withdrawal
+from bot.services import batch_usecases, cert_admin, cert_import_usecases, cert_usecases, invites, reminders, resubmission, withdrawal
 from bot.services import review as review_service
 from bot.services.turn import FlowStep, Outcome, Turn, with_facts
 from flows import commands, deeplinks, my, staff
@@ -14,7 +14,7 @@ from flows import withdraw as withdraw_flow
 from flows import review as review_flow
 from flows.context import FlowContext
 from flows.engine import FlowResult
-from flows.events import ButtonPress, Command, Event
+from flows.events import ButtonPress, Command, Event, FileInput
 from flows.menu import INVITABLE_ROLES
 from flows.replies import Label, MenuUpdate, Text
 from flows.state import ConversationState
@@ -35,6 +35,8 @@ async def start(turn: Turn, payload: str) -> Outcome:
             notice = Text(f"invite.{result.status.value}")
     elif parsed.kind == "ticket":
         return await batch_usecases.scan(turn, parsed.value, Command("start", payload))
+    elif parsed.kind == "certificate":
+        return await cert_usecases.verify(turn, parsed.value, Command("start", payload))
     elif parsed.kind != "none":
         notice = Text("start.unknown_link")
     return await turn.run(lambda st, ev, ctx: commands.start(st, ctx, notice, menu), Command("start", payload))
@@ -83,14 +85,28 @@ async def choose_lang(turn: Turn, data: str) -> Outcome:
 
 
 async def user_input(turn: Turn, event: Event, fetch: uploads.Fetch | None = None) -> Outcome:
-    """Anything else: the active form's input (or a reviewer's note), or a hint; image uploads are inspected first."""
+    """Anything else: the active form's input (or a reviewer's note), or a hint; image uploads are inspected first.
+
+    A roster file (xlsx/CSV) a staff member sends outside any form is offered for certificate import.
+    """
+    if isinstance(event, FileInput) and await cert_import_usecases.wants(turn, event):
+        return await cert_import_usecases.offer(turn, event, fetch)
+    if (taken := await cert_usecases.take_input(turn, event)) is not None:
+        return taken  # a value typed into an active certificate query, looked up at once
     return await _deciding(turn, commands.on_input, await uploads.enrich(event, fetch))
 
 
 async def _deciding(turn: Turn, step: FlowStep, event: Event) -> Outcome:
-    """Run a step that may decide an application; a decision another staff member made first is refused."""
+    """Run a step that may decide an application or change a certificate; a change someone made first is refused.
+
+    The refused step's state is not saved, so the form draft stays where it was.
+    """
     try:
         return await turn.run(step, event)
+    except cert_admin.Refused as refused:
+        await turn.session.rollback()
+        text = refused.text
+        return await turn.run(lambda st, ev, ctx: FlowResult(st, [text]), event)
     except review_service.StaleDecision as stale:
         await turn.session.rollback()
         number, status = stale.number, stale.status

@@ -6,7 +6,7 @@ from aiogram import Dispatcher
 
 from bot.app import App
 from handlers.aiogram.middleware import UpdateScopeMiddleware
-from handlers.aiogram.routers import batches, common, forms, staff, tickets
+from handlers.aiogram.routers import batches, cert_admin, certificates, common, forms, staff, tickets
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -18,6 +18,8 @@ def build_dispatcher(app: App) -> Dispatcher:
         tickets.create_router(),
         staff.create_router(),
         batches.create_router(),
+        certificates.create_router(),
+        cert_admin.create_router(),
         forms.create_router(),
     )
     return dp

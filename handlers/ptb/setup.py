@@ -6,7 +6,7 @@ from flows.menu import STAFF_ROLES
 from handlers.ptb.app import PtbApplication
 from handlers.ptb.errors import record_error
 from handlers.ptb.filters import RoleFilter
-from handlers.ptb.handlers import batches, common, forms, staff, tickets
+from handlers.ptb.handlers import batches, cert_admin, certificates, common, forms, staff, tickets
 
 
 def register_handlers(application: PtbApplication) -> None:
@@ -17,6 +17,8 @@ def register_handlers(application: PtbApplication) -> None:
         *tickets.create_handlers(),
         *staff.create_handlers(role_filter),
         *batches.create_handlers(role_filter),
+        *certificates.create_handlers(),
+        *cert_admin.create_handlers(role_filter),
         *forms.create_handlers(),
     ])
     application.add_error_handler(record_error)

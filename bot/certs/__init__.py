@@ -1,0 +1,1 @@
+"""Certificates (K1-K5): signed verification tokens for the certificate QR code."""
