@@ -118,8 +118,8 @@ async def test_export_certificates_sends_a_roster_that_parses_back(harness: Harn
     assert sheet is not None and [c.value for c in sheet[1]] == ZH_HEADERS
     parsed = {cells[7]: cells for _, cells in open_roster(content, vocabulary(harness.app.i18n)).rows}
     assert set(parsed) == {number(1), number(2)}
-    assert parsed[number(1)][:3] == ("张一", "居民身份证", resident_id(1)) and parsed[number(2)][2] == "E12345678"
-    assert list(parsed[number(1)][3:]) == row(1)[3:6] + ["四级/中级工", number(1), "2025-06-28"] + row(1)[9:]
+    assert parsed[number(1)][:3] == (row(1)[0], "居民身份证", resident_id(1)) and parsed[number(2)][2] == "E12345678"
+    assert [cell or "" for cell in parsed[number(1)][3:]] == row(1)[3:6] + ["四级/中级工", number(1), "2025-06-28"] + row(1)[9:]
     harness.clear()
     await harness.feed(send_file(harness, ADMIN_ID, content, "certificates.xlsx"))
     assert "均已存在且内容相同" in harness.last_text(), "the exported roster imports unchanged"
