@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import itertools
 import os
 import random
 import tempfile
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -27,7 +29,8 @@ from bot.app import App, build_app
 from bot.data import demo_catalog as data
 from bot.i18n import I18n
 from bot.normalize import id_like
-from bot.services import cert_roster_import
+from bot.rules.cert_query import FOUND, QueryPair, QueryValue
+from bot.services import cert_query, cert_roster_import
 from bot.services.cert_roster_read import FIELDS
 from bot.settings import Settings
 from storage.models import Certificate, Institution, Occupation
@@ -37,6 +40,7 @@ PG_URL_ENV = "SKILLBOT_TEST_PG_URL"
 DATA_KEY = "bench-data-key-0123456789abcdef-0123456789"
 KINDS = ("number + name", "number + ID", "name + ID")
 SCAN_SAMPLES = 20
+USERS = 1000  # distinct users of the service-path queries
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,28 @@ async def _lookups(app: App, samples: Sequence[Sample]) -> dict[str, Timing]:
     return out
 
 
+async def _service(app: App, samples: Sequence[Sample]) -> Timing:
+    """The whole `/cert` answer as `cert_query.lookup` gives it, committed: per-user limit check, match, query record,
+    masked audit row, alarm count. Queries come 2 s apart on the simulated clock (300 in the 10-minute alarm window,
+    the alarm threshold), from USERS users, kinds in turn."""
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    ticks = itertools.count()
+    async with app.sessions() as session:
+
+        async def query(s: Sample, kind: str) -> bool:
+            tick = next(ticks)
+            values = {"number": QueryValue("number", s.number), "name": QueryValue("name", s.name), "id": QueryValue("id", s.id_number)}
+            first, second = kind.replace(" ", "").replace("ID", "id").split("+")
+            pair = QueryPair(values[first], values[second])
+            facts = await cert_query.lookup(app, session, tick % USERS, pair, start + timedelta(seconds=2 * tick))
+            await session.commit()
+            return facts["lookup"] is not None and facts["lookup"]["outcome"] == FOUND
+
+        calls = [lambda s=s, kind=KINDS[i % len(KINDS)]: query(s, kind) for i, s in enumerate(samples)]
+        await query(samples[0], KINDS[0])  # warm-up
+        return await _timed(calls)  # type: ignore[arg-type]
+
+
 async def _scan(app: App, samples: Sequence[Sample]) -> Timing:
     """Name-only lookups: no index, a full table scan each (what the indexes spare)."""
     table = Certificate.__table__.c  # type: ignore[attr-defined]
@@ -245,6 +271,8 @@ async def _run(options: argparse.Namespace, folder: Path) -> None:
             small_times = await _lookups(small_app, small_samples)
             large_times = await _lookups(large_app, large_samples)
             scan = await _scan(large_app, large_samples[:SCAN_SAMPLES])
+            small_service = await _service(small_app, small_samples)
+            large_service = await _service(large_app, large_samples)
         finally:
             await small_app.close()
             await large_app.close()
@@ -255,6 +283,9 @@ async def _run(options: argparse.Namespace, folder: Path) -> None:
         print(_latency(f"{kind}, {options.baseline_rows} rows", small_times[kind], None))
         print(_latency(f"{kind}, {options.rows} rows", large_times[kind], small_times[kind]))
     print(_latency(f"name only, no index, {options.rows} rows (n={SCAN_SAMPLES})", scan, large_times[KINDS[0]]))
+    print("service path (cert_query.lookup + commit: limit check, match, query record, masked audit, alarm count)")
+    print(_latency(f"all kinds, {options.baseline_rows} rows", small_service, None))
+    print(_latency(f"all kinds, {options.rows} rows", large_service, small_service))
 
 
 def main(argv: list[str]) -> int:
