@@ -334,4 +334,88 @@ class Ban(SQLModel, table=True):
     kind: str = Field(max_length=4)
     until: date
     reason: str = Field(default="", max_length=256)
+    incident_id: Optional[int] = Field(default=None, foreign_key="incident.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ChecklistTick(SQLModel, table=True):
+    """One ticked exam-day checklist item (C1–C10) of a room: which item, who ticked it and when."""
+
+    __tablename__ = "checklist_tick"
+    __table_args__ = (UniqueConstraint("room_id", "item", name="uq_checklist_tick_room_item"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="exam_session.id", index=True)
+    room_id: int = Field(foreign_key="exam_room.id", index=True)
+    item: str = Field(max_length=32)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ticked_at: datetime = Field(default_factory=utcnow)
+
+
+class Attendance(SQLModel, table=True):
+    """A candidate's presence at one sitting (one seat): checked (C6 five-point check), mismatch (suspected
+    impersonation) or absent (C7)."""
+
+    __tablename__ = "attendance"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    seat_id: int = Field(foreign_key="exam_seat.id", unique=True)
+    session_id: int = Field(foreign_key="exam_session.id", index=True)
+    room_id: int = Field(foreign_key="exam_room.id", index=True)
+    ticket_id: int = Field(foreign_key="exam_ticket.id", index=True)
+    status: str = Field(max_length=16)
+    note: str = Field(default="", max_length=256)
+    recorded_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class Incident(SQLModel, table=True):
+    """A candidate violation (V1–V3) reported in a room. It takes effect only after a second signature and the room
+    head's approval (V5); the candidate is then told the facts, reason and basis and may appeal."""
+
+    __tablename__ = "incident"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    session_id: int = Field(foreign_key="exam_session.id", index=True)
+    room_id: int = Field(foreign_key="exam_room.id", index=True)
+    ticket_id: int = Field(foreign_key="exam_ticket.id", index=True)
+    code: str = Field(max_length=24)
+    sanction: str = Field(max_length=16)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    status: str = Field(default="reported", max_length=16, index=True)
+    reported_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reported_at: datetime = Field(default_factory=utcnow)
+    signed_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    signed_at: Optional[datetime] = None
+    decided_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    decided_at: Optional[datetime] = None
+    decision_note: str = Field(default="", max_length=500)
+    notified_at: Optional[datetime] = None
+    appeal_text: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    appealed_at: Optional[datetime] = None
+    appeal_status: Optional[str] = Field(default=None, max_length=16)
+    appeal_decided_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    appeal_decided_at: Optional[datetime] = None
+    appeal_note: str = Field(default="", max_length=500)
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RoomRecord(SQLModel, table=True):
+    """The room record (考场情况记录表) of one room at one sitting, assembled at the end (C9): the papers count the
+    chief proctor confirmed, free notes, and the counts as assembled."""
+
+    __tablename__ = "room_record"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    room_id: int = Field(foreign_key="exam_room.id", unique=True)
+    session_id: int = Field(foreign_key="exam_session.id", index=True)
+    papers_count: Optional[int] = None
+    papers_confirmed_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    papers_confirmed_at: Optional[datetime] = None
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    assembled_at: Optional[datetime] = None
+    updated_at: datetime = Field(default_factory=utcnow)
