@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bot.services import batch_admin, batch_changes, batches, reminders, ticket_files
+from bot.services import batch_admin, batch_changes, batches, exam_day, reminders, ticket_files
 from bot.services import tickets as ticket_service
 from bot.services.batch_admin import Done
 from bot.services.turn import Outcome, Turn, with_facts
@@ -45,11 +45,13 @@ async def route(turn: Turn, event: Command) -> Outcome:
 
 
 async def _plan_reminders(turn: Turn, done: Done) -> None:
-    """After the commit: plan reminders of issued tickets, drop those of voided ones."""
+    """After the commit: plan reminders of issued tickets, drop those of voided ones; plan the exam-day jobs."""
     for ticket_id in done.cancel:
         await reminders.cancel_ticket(turn.app, ticket_id)
     for ticket_id in done.schedule:
         await reminders.schedule_ticket(turn.app, ticket_id)
+    if done.batch_id:
+        await exam_day.plan_batch(turn.app, done.batch_id)
 
 
 async def _show(turn: Turn, batch_id: int, event: Event, notice: Text | None = None) -> Outcome:
