@@ -10,6 +10,7 @@ from flows.menu import commands_for
 from flows.replies import (
     Answer,
     Document,
+    Edit,
     InlineKeyboard,
     Markup,
     MenuUpdate,
@@ -35,9 +36,10 @@ class OutMarkup:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One Bot API call to make: a message, photo, document or callback answer."""
+    """One Bot API call to make: a message, photo, document, callback answer, command menu or an edit of the
+    message whose button was pressed (`edit`: its new text and inline keyboard, never split)."""
 
-    kind: Literal["message", "photo", "document", "answer", "commands"]
+    kind: Literal["message", "photo", "document", "answer", "commands", "edit"]
     chat_id: int | None = None
     text: str = ""
     markup: OutMarkup | None = None
@@ -106,7 +108,7 @@ def localize(i18n: I18n, locale: str, chat_id: int, replies: list[Reply]) -> lis
         if isinstance(reply, Answer):
             out.append(Outgoing("answer", text=i18n.label(locale, reply.label) if reply.label else ""))
             continue
-        target = reply.chat_id or chat_id
+        target = getattr(reply, "chat_id", None) or chat_id
         if isinstance(reply, MenuUpdate):
             commands = tuple((name, i18n.render(locale, f"cmd.{name}")) for name in commands_for(reply.role))
             out.append(Outgoing("commands", target, commands=commands))
@@ -118,6 +120,10 @@ def localize(i18n: I18n, locale: str, chat_id: int, replies: list[Reply]) -> lis
             markup = _markup(i18n, locale, reply.markup)
             for i, part in enumerate(parts):
                 out.append(Outgoing("message", target, part, markup if i == len(parts) - 1 else None))
+        elif isinstance(reply, Edit):
+            body = i18n.render(locale, reply.key, reply.params)
+            if body.strip():
+                out.append(Outgoing("edit", target, body[:TEXT_LIMIT], _markup(i18n, locale, reply.markup)))
         elif isinstance(reply, (Photo, Document)):
             caption = i18n.label(locale, reply.caption) if reply.caption else ""
             kind: Literal["photo", "document"] = "photo" if isinstance(reply, Photo) else "document"

@@ -105,7 +105,16 @@ class MenuUpdate:
     chat_id: int | None = None
 
 
-Reply = Union[Text, Photo, Document, Answer, MenuUpdate]
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text and inline keyboard of the message whose button was pressed (sent anew when there is none)."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    markup: InlineKeyboard | None = None
+
+
+Reply = Union[Text, Photo, Document, Answer, MenuUpdate, Edit]
 
 
 def text(key: str, markup: Markup = None, **params: Any) -> Text:

@@ -86,6 +86,8 @@ class ConsoleView:
             text = self.i18n.render(locale, "console.photo", {"caption": message.text})
         elif message.kind == "document":
             text = self.i18n.render(locale, "console.document", {"name": message.filename, "caption": message.text})
+        elif message.kind == "edit":  # Telegram would change the pressed message in place
+            text = self.i18n.render(locale, "console.edited", {"text": message.text})
         saved = self._save(message)
         if saved is not None:
             text += "\n" + self.i18n.render(locale, "console.saved_file", {"path": str(saved)})

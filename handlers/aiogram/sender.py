@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -17,6 +18,7 @@ from aiogram.types import (
 from bot.outgoing import OutMarkup, Outgoing
 
 AiogramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+NOT_MODIFIED = "message is not modified"  # an edit to the same text and keyboard (a double press) is no failure
 
 
 def to_markup(markup: OutMarkup | None) -> AiogramMarkup:
@@ -34,8 +36,27 @@ def to_markup(markup: OutMarkup | None) -> AiogramMarkup:
     )
 
 
-async def send(bot: Bot, outgoing: list[Outgoing], callback_query_id: str | None = None) -> None:
-    """Make the Bot API calls in order; a callback query gets exactly one answer first."""
+async def edit(bot: Bot, out: Outgoing, pressed: tuple[int, int]) -> None:
+    """editMessageText of the pressed message (chat id, message id); an unchanged message is not an error."""
+    markup = to_markup(out.markup)
+    try:
+        await bot.edit_message_text(
+            text=out.text, chat_id=pressed[0], message_id=pressed[1],
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+        )
+    except TelegramBadRequest as exc:
+        if NOT_MODIFIED not in exc.message.lower():
+            raise
+
+
+async def send(
+    bot: Bot, outgoing: list[Outgoing], callback_query_id: str | None = None, pressed: tuple[int, int] | None = None
+) -> None:
+    """Make the Bot API calls in order; a callback query gets exactly one answer first.
+
+    `pressed` is the (chat id, message id) of the message whose button was pressed: `edit` outgoing change it in
+    place (without it they are sent as new messages).
+    """
     answers = [o for o in outgoing if o.kind == "answer"]
     if callback_query_id is not None:
         text = answers[0].text if answers else None
@@ -44,7 +65,9 @@ async def send(bot: Bot, outgoing: list[Outgoing], callback_query_id: str | None
         if out.kind == "answer" or out.chat_id is None:
             continue
         markup = to_markup(out.markup)
-        if out.kind == "message":
+        if out.kind == "edit" and pressed is not None:
+            await edit(bot, out, pressed)
+        elif out.kind in ("message", "edit"):
             await bot.send_message(out.chat_id, out.text, reply_markup=markup)
         elif out.kind == "photo":
             photo = out.file_id or BufferedInputFile(out.content or b"", filename=out.filename)
