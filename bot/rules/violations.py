@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.rules import eligibility
+
 CANCEL_SUBJECT = "cancel_subject"  # V1: this subject's score of this sitting is cancelled
 CANCEL_ALL_YEAR = "cancel_year"  # V2: all subjects cancelled, no evaluation for the rest of the calendar year
 BAN_2Y = "ban_2y"  # V3 minor: all subjects cancelled, two years without evaluation
 BAN_5Y = "ban_5y"  # V3 serious: all subjects cancelled, five years without evaluation (and referral)
 SANCTIONS = (CANCEL_SUBJECT, CANCEL_ALL_YEAR, BAN_2Y, BAN_5Y)
-BAN_YEARS = {BAN_2Y: 2, BAN_5Y: 5}
 
 
 @dataclass(frozen=True)
@@ -66,20 +67,13 @@ def cancels_all_subjects(sanction: str) -> bool:
 
 
 def ban_until(sanction: str, effective: date) -> date | None:
-    """Last day of the evaluation ban a sanction imposes from its effective date, or None (V1 bans nobody).
+    """Last banned day (inclusive) a sanction imposes from its effective date, or None (V1 bans nobody).
 
-    V2: to the end of that calendar year (当年不得参加评价). V3: two or five years, to the day before the anniversary.
+    One rule for the whole bot: `bot.rules.eligibility.ban_until` (V2 to the end of that year; V3 two or five years,
+    counted from the day after as 民法典 §201–202 do).
     """
-    if sanction == CANCEL_ALL_YEAR:
-        return date(effective.year, 12, 31)
-    years = BAN_YEARS.get(sanction)
-    if years is None:
-        return None
-    try:
-        anniversary = effective.replace(year=effective.year + years)
-    except ValueError:  # 29 February
-        anniversary = date(effective.year + years, 3, 1)
-    return date.fromordinal(anniversary.toordinal() - 1)
+    kind = ban_kind(sanction)
+    return None if kind is None else eligibility.ban_until(kind, effective, severe=sanction == BAN_5Y)
 
 
 def ban_kind(sanction: str) -> str | None:
