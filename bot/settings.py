@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     cert_query_window_minutes: int = 60
     cert_alarm_queries: int = 300
     cert_alarm_window_minutes: int = 10
+    checklist_escalate_chief_minutes: int = 10
+    checklist_escalate_staff_minutes: int = 20
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from flows.batch import BATCH_FORM
 from flows.batch import unavailable as batch_unavailable
 from flows.batch_move import MOVE_FORM
 from flows.cert_forms import CERT_FORMS
+from flows.incident import INCIDENT_FORMS
 from flows.replies import InlineButton, InlineKeyboard, Label, MenuUpdate, RemoveKeyboard, Reply, Text
 from flows.state import ConversationState
 
@@ -27,7 +28,7 @@ LOCALES = ("zh_CN", "en")
 LANG_PREFIX = "lang:"
 
 FORMS: dict[str, Form] = {
-    form.name: form for form in (PROFILE_FORM, APPLY_FORM, ANNOUNCE_FORM, BATCH_FORM, MOVE_FORM, *CERT_FORMS)
+    form.name: form for form in (PROFILE_FORM, APPLY_FORM, ANNOUNCE_FORM, BATCH_FORM, MOVE_FORM, *CERT_FORMS, *INCIDENT_FORMS)
 }
 OPEN_GUARDS: dict[str, Callable[[FlowContext], Text | None]] = {
     APPLY_FORM.name: apply_unavailable,

@@ -12,14 +12,20 @@ _COMMON = ("start", "help", "cert", "profile", "lang", "cancel", "whoami")
 _ANNOUNCE = ("announce", "announcements")  # staff: publish (R1) and list/close announcements
 _BATCH = ("batch", "batches")  # staff: plan batches, examiners, seats, tickets (A1-A4)
 _CERTS = ("certificate", "export_certificates")  # staff: certificate registry card, roster export (K1-K5)
+_PAPERS = ("papers",)  # proctors: confirm the papers count at the end of a sitting (C9)
+_ATTENDANCE = ("check", "attendance")  # proctors, supervisors, staff: five-point check (C6), absentees (C7)
+_ROOM_RECORD = ("room_record",)  # staff: the room record (考场情况记录表) as PDF and xlsx (C9)
+_INCIDENT = ("incident",)  # examiners and staff: report a violation (V1-V3); staff also list open cases (V5)
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     CANDIDATE: ("start", "apply", "my", "ticket", "cert", "help", "profile", "lang", "cancel", "whoami"),
-    "proctor": _COMMON,
-    "assessor": _COMMON,
-    "supervisor": _COMMON,
-    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS,
-    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS,
+    "proctor": _COMMON + _PAPERS + _ATTENDANCE + _INCIDENT,
+    "assessor": _COMMON + _INCIDENT,
+    "supervisor": _COMMON + _ATTENDANCE + _INCIDENT,
+    "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS + _ROOM_RECORD + _ATTENDANCE
+    + _INCIDENT + ("incidents",),
+    "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS + _ROOM_RECORD + _ATTENDANCE
+    + _INCIDENT + ("incidents",),
 }
 
 

@@ -16,6 +16,11 @@ from bot.app import App
 from bot.logs import failure_site
 from bot.outgoing import Outgoing
 from bot.services import announce_usecases, batch_usecases, cert_admin_usecases, cert_import_usecases, cert_usecases, usecases
+from bot.services import checklist_usecases
+from bot.services import attendance_usecases
+from bot.services import room_record_usecases
+from bot.services import incident_usecases
+from flows.incident import REPORT_ROLES as INCIDENT_ROLES
 from bot.services.tickets import SHOW_BUTTON
 from flows.batch_card import PREFIX as BATCH_PREFIX
 from bot.services.intake import update_scope
@@ -53,6 +58,14 @@ async def route_text(turn: Turn, text: str) -> Outcome:
         return await batch_usecases.own_tickets(turn, command)
     if command.name == cert_usecases.COMMAND:
         return await cert_usecases.query(turn, command)
+    if command.name in attendance_usecases.COMMANDS and (await turn.user()).role in attendance_usecases.ROLES:
+        return await attendance_usecases.route(turn, command)
+    if command.name in room_record_usecases.PAPERS_COMMANDS and (await turn.user()).role in room_record_usecases.PROCTOR_ROLES:
+        return await room_record_usecases.papers(turn, command)
+    if command.name in room_record_usecases.RECORD_COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await room_record_usecases.record(turn, command)
+    if command.name in incident_usecases.COMMANDS and (await turn.user()).role in INCIDENT_ROLES:
+        return await incident_usecases.route(turn, command)
     if command.name in cert_admin_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await cert_admin_usecases.route(turn, command)
     if command.name in cert_import_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
@@ -78,6 +91,20 @@ async def route_button(turn: Turn, data: str) -> Outcome:
         return await batch_usecases.button(turn, data)
     if data == SHOW_BUTTON:
         return await batch_usecases.own_tickets(turn, ButtonPress(data))
+    if data.startswith(attendance_usecases.PREFIX + ":") and (await turn.user()).role in attendance_usecases.ROLES:
+        return await attendance_usecases.button(turn, data)
+    if data.startswith(checklist_usecases.PREFIX + ":") and (await turn.user()).role in checklist_usecases.CHECKLIST_ROLES:
+        return await checklist_usecases.button(turn, data)
+    if data.startswith(room_record_usecases.PAPERS_PREFIX + ":") and (
+        (await turn.user()).role in room_record_usecases.PROCTOR_ROLES
+    ):
+        return await room_record_usecases.papers_button(turn, data)
+    if data.startswith(room_record_usecases.RECORD_PREFIX + ":") and (await turn.user()).role in STAFF_ROLES:
+        return await room_record_usecases.record_button(turn, data)
+    if data.startswith(incident_usecases.APPEAL_PREFIX) or (
+        data.startswith(incident_usecases.PREFIX + ":") and (await turn.user()).role in INCIDENT_ROLES
+    ):
+        return await incident_usecases.button(turn, data)
     if data.startswith(cert_usecases.PREFIX + ":"):
         return await cert_usecases.button(turn, data)
     staff = (await turn.user()).role in STAFF_ROLES

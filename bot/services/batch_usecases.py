@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bot.services import batch_admin, batch_changes, batches, exam_day, reminders, ticket_files
+from bot.services import attendance_usecases, batch_admin, batch_changes, batches, exam_day, reminders, ticket_files
 from bot.services import tickets as ticket_service
 from bot.services.batch_admin import Done
 from bot.services.turn import Outcome, Turn, with_facts
@@ -162,8 +162,9 @@ async def own_tickets(turn: Turn, event: Event, fetch: Fetch | None = None) -> O
 
 
 async def scan(turn: Turn, token: str, event: Event) -> Outcome:
-    """A scanned ticket QR (`/start tk_…`): validity, and identity-check details for examiners and staff."""
+    """A scanned ticket QR (`/start tk_…`): validity, and identity-check details for examiners and staff; during
+    the sitting, the five-point check card for the room's proctors, the supervisor and staff (attendance_usecases)."""
     user = await turn.user()
     facts = await ticket_service.scan(turn.app, turn.session, token, user.id, ticket_flow.may_inspect(user.role))
     await turn.session.commit()
-    return await turn.run(lambda st, ev, ctx: ticket_flow.scanned(st, ctx, facts), event)
+    return await attendance_usecases.scanned(turn, token, facts, event)

@@ -10,6 +10,7 @@ from bot.app import App
 from bot.pii import mask_name, mask_phone
 from bot.services import applications, review
 from bot.services import announcements, batch_changes, batches, cert_admin
+from bot.services import incidents
 from bot.services.after_commit import Action, AfterCommit
 from flows.batch import CreateBatch
 from flows.apply import SubmitApplication
@@ -60,6 +61,9 @@ async def apply(
             continue
         elif isinstance(effect, cert_admin.EFFECTS):
             await cert_admin.apply_effect(app, session, user, effect, ctx)
+            continue
+        elif isinstance(effect, incidents.EFFECTS):
+            await incidents.apply_effect(app, session, user, effect, ctx)
             continue
         else:
             raise TypeError(f"unknown effect {type(effect).__name__}")

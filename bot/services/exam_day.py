@@ -11,6 +11,9 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.app import App
+from bot.services import checklists
+from bot.services import room_records
+from bot.services import attendance
 from storage.repositories import batches
 
 
@@ -26,7 +29,7 @@ class SittingPlanner(Protocol):
         ...
 
 
-PLANNERS: tuple[SittingPlanner, ...] = ()
+PLANNERS: tuple[SittingPlanner, ...] = (checklists, room_records, attendance,)
 
 
 async def plan_batch(app: App, batch_id: int) -> int:

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import App
 from bot.services.announce_facts import announce_facts
 from bot.services.application_facts import apply_facts
-from bot.services import batch_changes, batches, cert_admin
+from bot.services import batch_changes, batches, cert_admin, incident_facts
 from flows import batch_move, cert_drafts
 from flows.cert_forms import CERT_FORMS
 from bot.pii import mask_phone
@@ -43,4 +43,5 @@ async def load(
         cert_draft = state.forms.get(cert_form.name)
         if cert_form.name in forms and cert_draft is not None and cert_draft.values.get(cert_drafts.CERT_KEY):
             result[cert_form.name] = await cert_admin.form_facts(app, session, int(cert_draft.values[cert_drafts.CERT_KEY]), now)
+    result.update(await incident_facts.form_facts(app, session, user, state, forms, now))
     return result

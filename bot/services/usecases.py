@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.services import export as export_service, uploads
 from bot.services import batch_usecases, cert_admin, cert_import_usecases, cert_usecases, invites, reminders, resubmission, withdrawal
+from bot.services import incident_usecases
 from bot.services import review as review_service
 from bot.services.turn import FlowStep, Outcome, Turn, with_facts
 from flows import commands, deeplinks, my, staff
@@ -23,6 +24,8 @@ from flows.state import ConversationState
 async def start(turn: Turn, payload: str) -> Outcome:
     """/start with an optional deep-link payload (invites are redeemed here)."""
     parsed = deeplinks.parse(payload)
+    if parsed.kind == "ticket" and (taken := await incident_usecases.take_scan(turn, parsed.value, Command("start", payload))):
+        return taken  # the scanned ticket answers an incident report waiting for its candidate
     notice: Text | None = None
     menu: MenuUpdate | None = None
     if parsed.kind == "invite":
@@ -91,6 +94,8 @@ async def user_input(turn: Turn, event: Event, fetch: uploads.Fetch | None = Non
     """
     if isinstance(event, FileInput) and await cert_import_usecases.wants(turn, event):
         return await cert_import_usecases.offer(turn, event, fetch)
+    if (taken := await incident_usecases.take_input(turn, event)) is not None:
+        return taken  # input to an incident report, note or appeal (photos kept by file id, not downloaded)
     if (taken := await cert_usecases.take_input(turn, event)) is not None:
         return taken  # a value typed into an active certificate query, looked up at once
     return await _deciding(turn, commands.on_input, await uploads.enrich(event, fetch))
@@ -175,7 +180,7 @@ async def withdraw_application(turn: Turn, button: str) -> Outcome:
     action, application_id = target
     user = await turn.user()
     if action == withdraw_flow.ASK:
-        found = await withdrawal.withdrawable(turn.session, user.id, application_id)
+        found = await withdrawal.withdrawable(turn.session, user.id, application_id, turn.now or datetime.now(timezone.utc))
         number = found.number if found else None
         return await turn.run(lambda st, ev, ctx: withdraw_flow.ask(st, ctx, number, application_id), ButtonPress(button))
     result = await withdrawal.withdraw(turn.session, user.id, application_id, datetime.now(timezone.utc))

@@ -7,6 +7,10 @@ from aiogram import Dispatcher
 from bot.app import App
 from handlers.aiogram.middleware import UpdateScopeMiddleware
 from handlers.aiogram.routers import batches, cert_admin, certificates, common, forms, staff, tickets
+from handlers.aiogram.routers import checklists
+from handlers.aiogram.routers import attendance
+from handlers.aiogram.routers import room_records
+from handlers.aiogram.routers import incidents
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -18,6 +22,10 @@ def build_dispatcher(app: App) -> Dispatcher:
         tickets.create_router(),
         staff.create_router(),
         batches.create_router(),
+        checklists.create_router(),
+        attendance.create_router(),
+        room_records.create_router(),
+        incidents.create_router(),
         certificates.create_router(),
         cert_admin.create_router(),
         forms.create_router(),

@@ -7,6 +7,13 @@ from handlers.ptb.app import PtbApplication
 from handlers.ptb.errors import record_error
 from handlers.ptb.filters import RoleFilter
 from handlers.ptb.handlers import batches, cert_admin, certificates, common, forms, staff, tickets
+from handlers.ptb.handlers import checklists
+from handlers.ptb.handlers import room_records
+from handlers.ptb.handlers import attendance
+from handlers.ptb.handlers import incidents
+from flows.incident import REPORT_ROLES as INCIDENT_ROLES
+from bot.services.attendance_usecases import ROLES as ATTENDANCE_ROLES
+from bot.services.checklist_usecases import CHECKLIST_ROLES
 
 
 def register_handlers(application: PtbApplication) -> None:
@@ -17,6 +24,10 @@ def register_handlers(application: PtbApplication) -> None:
         *tickets.create_handlers(),
         *staff.create_handlers(role_filter),
         *batches.create_handlers(role_filter),
+        *checklists.create_handlers(RoleFilter(application.bot_data, *CHECKLIST_ROLES)),
+        *room_records.create_handlers(role_filter, RoleFilter(application.bot_data, *room_records.PROCTOR_ROLES)),
+        *attendance.create_handlers(RoleFilter(application.bot_data, *ATTENDANCE_ROLES)),
+        *incidents.create_handlers(RoleFilter(application.bot_data, *INCIDENT_ROLES)),
         *certificates.create_handlers(),
         *cert_admin.create_handlers(role_filter),
         *forms.create_handlers(),
