@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, NoReturn, Sequence
 
 from bot.app import App, build_app
+from bot.cli_calendar import register as register_calendar
 from bot.cli_errors import CliError, describe
 from bot.demo import load_demo
 from bot.services.announcement_file import ImportFileError
@@ -293,6 +294,7 @@ def build_parser() -> Parser:
     roster_cmd.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="file to write (replaced)")
     roster_cmd.add_argument("--institution", metavar="CODE", help="only this institution's certificates")
     roster_cmd.add_argument("--locale", choices=LOCALES, help="language of headers and labels (default: DEFAULT_LOCALE)")
+    register_calendar(sub, _command)
     return parser
 
 

@@ -419,3 +419,19 @@ class RoomRecord(SQLModel, table=True):
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     assembled_at: Optional[datetime] = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkCalendarYear(SQLModel, table=True):
+    """One year's official holiday arrangement loaded by staff (P-rule working days): days off (休) and make-up
+    working days (班) as ISO dates, for a year the shipped chinese-calendar data does not cover (or, forced, corrects)."""
+
+    __tablename__ = "work_calendar_year"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    year: int = Field(unique=True)
+    holidays: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    workdays: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="", max_length=200)
+    sha256: str = Field(max_length=64)
+    loaded_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    loaded_at: datetime = Field(default_factory=utcnow)
