@@ -8,21 +8,19 @@ earlier version are stale and no longer verify.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import struct
 from dataclasses import dataclass
 
 from bot.app import App
 from bot.pii import PiiCipher
+from bot.signed_tokens import MAC_BYTES, TokenFormat
 from storage.models import Certificate
 
 PREFIX = "ct_"
-_BODY = struct.Struct(">II")
-MAC_BYTES = 12
-TOKEN_CHARS = 27
+FORMAT = TokenFormat(b"certificate", struct.Struct(">II"))
+TOKEN_CHARS = FORMAT.chars
 _MAX = 2**32 - 1
+__all__ = ["MAC_BYTES", "PREFIX", "TOKEN_CHARS", "CertificateRef", "link", "make", "payload", "verify"]
 
 
 @dataclass(frozen=True)
@@ -33,32 +31,17 @@ class CertificateRef:
     version: int
 
 
-def _mac(cipher: PiiCipher, body: bytes) -> bytes:
-    return base64.urlsafe_b64decode(cipher.sign(b"certificate:" + body, MAC_BYTES) + "==")
-
-
 def make(cipher: PiiCipher, certificate_id: int, version: int) -> str:
     """The token for a certificate id and record version; ValueError outside 0 … 2³²-1."""
     if not (0 <= certificate_id <= _MAX and 0 <= version <= _MAX):
         raise ValueError("certificate id and version must fit in 32 bits")
-    body = _BODY.pack(certificate_id, version)
-    return base64.urlsafe_b64encode(body + _mac(cipher, body)).decode("ascii").rstrip("=")
+    return FORMAT.make(cipher, certificate_id, version)
 
 
 def verify(cipher: PiiCipher, token: str) -> CertificateRef | None:
     """The certificate a token names when its signature is valid; None for anything forged, truncated or malformed."""
-    token = token.strip()
-    if len(token) != TOKEN_CHARS or not token.isascii():
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    body, mac = raw[: _BODY.size], raw[_BODY.size:]
-    if len(body) != _BODY.size or len(mac) != MAC_BYTES or not hmac.compare_digest(mac, _mac(cipher, body)):
-        return None
-    certificate_id, version = _BODY.unpack(body)
-    return CertificateRef(certificate_id, version)
+    values = FORMAT.verify(cipher, token)
+    return CertificateRef(*values) if values is not None else None
 
 
 def payload(app: App, certificate: Certificate) -> str:

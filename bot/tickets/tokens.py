@@ -6,17 +6,15 @@ well inside Telegram's 64-character limit for a /start parameter ([A-Za-z0-9_-] 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import struct
 from dataclasses import dataclass
 
 from bot.pii import PiiCipher
+from bot.signed_tokens import MAC_BYTES, TokenFormat
 
-_BODY = struct.Struct(">IH")
-MAC_BYTES = 12
-TOKEN_CHARS = 24
+FORMAT = TokenFormat(b"ticket", struct.Struct(">IH"))
+TOKEN_CHARS = FORMAT.chars
+__all__ = ["MAC_BYTES", "TOKEN_CHARS", "TicketRef", "make", "verify"]
 
 
 @dataclass(frozen=True)
@@ -27,27 +25,12 @@ class TicketRef:
     version: int
 
 
-def _mac(cipher: PiiCipher, body: bytes) -> bytes:
-    return base64.urlsafe_b64decode(cipher.sign(b"ticket:" + body, MAC_BYTES) + "==")
-
-
 def make(cipher: PiiCipher, ticket_id: int, version: int) -> str:
     """The token for a ticket id and version."""
-    body = _BODY.pack(ticket_id, version)
-    return base64.urlsafe_b64encode(body + _mac(cipher, body)).decode("ascii").rstrip("=")
+    return FORMAT.make(cipher, ticket_id, version)
 
 
 def verify(cipher: PiiCipher, token: str) -> TicketRef | None:
     """The ticket a token names when its signature is valid; None for anything forged, truncated or malformed."""
-    token = token.strip()
-    if len(token) != TOKEN_CHARS or not token.isascii():
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    body, mac = raw[: _BODY.size], raw[_BODY.size:]
-    if len(mac) != MAC_BYTES or not hmac.compare_digest(mac, _mac(cipher, body)):
-        return None
-    ticket_id, version = _BODY.unpack(body)
-    return TicketRef(ticket_id, version)
+    values = FORMAT.verify(cipher, token)
+    return TicketRef(*values) if values is not None else None
