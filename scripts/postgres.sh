@@ -87,6 +87,19 @@ ensure_os_user() {
 
 pg_ctl_status() { as_owner "$bindir/pg_ctl" status -D "$data" >/dev/null 2>&1; }
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The default port taken by another server (another checkout's cluster): use the next free one.
+free_port() {
+  [ -z "${PGPORT:-}" ] || return 0
+  local tries=0
+  while port_busy "$port"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 50 ] || die "no free port from ${PGPORT:-54329} on"
+    port=$((port + 1))
+  done
+}
+
 stop_cluster() {
   [ -f "$data/PG_VERSION" ] || { say "no cluster in $data"; return 0; }
   bindir="$(find_bindir)"
@@ -117,6 +130,7 @@ start_cluster() {
       || { cat "$base/initdb.log" >&2; rm -rf "$data"; die "initdb failed"; }
   fi
   if ! pg_ctl_status; then
+    free_port
     say "starting on 127.0.0.1:$port (log: $logfile)"
     as_owner "$bindir/pg_ctl" start -D "$data" -l "$logfile" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off -c full_page_writes=off" >&2 \
