@@ -146,6 +146,10 @@ class ExamBatch(SQLModel, table=True):
     assessor_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     tickets_issued_at: Optional[datetime] = None
+    policy: Optional[str] = Field(default=None, max_length=32)  # policy profile of its deadlines (None: POLICY setting)
+    publicity_start: Optional[date] = None  # P5: results publicity began (/publish)
+    publicity_end: Optional[date] = None
+    certificates_issued_on: Optional[date] = None  # P7: issue date of its certificates (/issue)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -435,3 +439,87 @@ class WorkCalendarYear(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     loaded_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     loaded_at: datetime = Field(default_factory=utcnow)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process runs the scheduler (one per deployment): its holder renews the lease, another process takes it
+    over once it has expired."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=128)
+    expires_at: datetime
+    renewed_at: datetime = Field(default_factory=utcnow)
+
+
+class BatchDeadline(SQLModel, table=True):
+    """A staff deadline of a batch (a P-rule of its policy profile): the date, whether it is provisional, and when
+    (and by whom) it was marked done with /done."""
+
+    __tablename__ = "batch_deadline"
+    __table_args__ = (UniqueConstraint("batch_id", "rule", name="uq_batch_deadline_rule"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="exam_batch.id", index=True)
+    rule: str = Field(max_length=16)
+    kind: str = Field(default="due", max_length=16)
+    due: date
+    provisional: bool = False
+    anchor: str = Field(default="", max_length=32)
+    basis: str = Field(default="", max_length=500)
+    done_at: Optional[datetime] = None
+    done_by: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ScoreEntry(SQLModel, table=True):
+    """One entry of a subject score (L3 double entry): round 1 by one staff member, round 2 by another; the two are
+    compared before a score is confirmed."""
+
+    __tablename__ = "score_entry"
+    __table_args__ = (UniqueConstraint("ticket_id", "subject", "round", name="uq_score_entry_round"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="exam_batch.id", index=True)
+    ticket_id: int = Field(foreign_key="exam_ticket.id", index=True)
+    subject: str = Field(max_length=16)
+    round: int
+    value: Optional[float] = None
+    absent: bool = False
+    entered_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    entered_at: datetime = Field(default_factory=utcnow)
+    upload_sha256: str = Field(default="", max_length=64)
+
+
+class Score(SQLModel, table=True):
+    """A confirmed subject score (L2: out of 100, a pass from 60), published to the candidate with /publish."""
+
+    __tablename__ = "score"
+    __table_args__ = (UniqueConstraint("ticket_id", "subject", name="uq_score_ticket_subject"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="exam_batch.id", index=True)
+    ticket_id: int = Field(foreign_key="exam_ticket.id", index=True)
+    subject: str = Field(max_length=16)
+    value: Optional[float] = None
+    absent: bool = False
+    passed: bool = False
+    confirmed_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    confirmed_at: datetime = Field(default_factory=utcnow)
+    published_at: Optional[datetime] = None
+
+
+class Broadcast(SQLModel, table=True):
+    """A message sent to a batch's candidates or to a role (/broadcast), delivered through the outbox; progress is
+    read from its notifications."""
+
+    __tablename__ = "broadcast"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    audience: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    total: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
