@@ -248,7 +248,7 @@ async def delivering(app: App, deliver: Deliver, stop_timeout: float = STOP_TIME
 @contextlib.asynccontextmanager
 async def background_services(app: App, deliver: Deliver) -> AsyncIterator[None]:
     """For a Telegram run mode: the scheduler (when SCHEDULER_ENABLED) and outbox delivery, stopped in reverse order."""
-    scheduler = await start_scheduler(app) if app.settings.scheduler_enabled else None
+    scheduler = await start_scheduler(app, leader=True) if app.settings.scheduler_enabled else None
     try:
         async with delivering(app, deliver):
             yield

@@ -78,7 +78,7 @@ async def run_console(
     if role is not None:
         await set_role(app, user_id, role, action="console_set_role")
     # Reminders are planned and fire in the console too; due ones are shown after the next input line.
-    scheduler = await start_scheduler(app) if app.settings.scheduler_enabled else None
+    scheduler = await start_scheduler(app, leader=True) if app.settings.scheduler_enabled else None
     try:
         await Console(app, stdin or sys.stdin, stdout or sys.stdout, user_id=user_id).run()
     finally:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     cert_alarm_window_minutes: int = 10
     checklist_escalate_chief_minutes: int = 10
     checklist_escalate_staff_minutes: int = 20
+    staff_deadline_leads: str = "3,0"  # working days before a staff deadline when it is reminded
+    staff_deadline_remind_at: str = "09:00"  # local time of staff deadline reminders and overdue escalations
+    scheduler_lease_ttl_seconds: float = 30.0  # the scheduler leader's lease; another process takes over after it
+    scheduler_lease_renew_seconds: float = 10.0
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -16,6 +16,9 @@ _PAPERS = ("papers",)  # proctors: confirm the papers count at the end of a sitt
 _ATTENDANCE = ("check", "attendance")  # proctors, supervisors, staff: five-point check (C6), absentees (C7)
 _ROOM_RECORD = ("room_record",)  # staff: the room record (考场情况记录表) as PDF and xlsx (C9)
 _INCIDENT = ("incident",)  # examiners and staff: report a violation (V1-V3); staff also list open cases (V5)
+_OFFICE = ("broadcast", "stats", "export", "staff")  # staff: broadcasts (O2), pass rates (O1), exports, accounts
+_RESULTS = ("scores", "publish", "issue")  # staff: double score entry (L3), publicity (P5), certificates (L2, K2)
+_DEADLINES = ("deadlines", "done", "holidays")  # staff: P-rule deadlines per batch, mark done, holiday file
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     CANDIDATE: ("start", "apply", "my", "ticket", "cert", "help", "profile", "lang", "cancel", "whoami"),
@@ -23,9 +26,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "assessor": _COMMON + _INCIDENT,
     "supervisor": _COMMON + _ATTENDANCE + _INCIDENT,
     "staff": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS + _ROOM_RECORD + _ATTENDANCE
-    + _INCIDENT + ("incidents",),
+    + _INCIDENT + ("incidents",) + _OFFICE + _RESULTS + _DEADLINES,
     "admin": _COMMON + ("review", "export_applications", "invite") + _ANNOUNCE + _BATCH + _CERTS + _ROOM_RECORD + _ATTENDANCE
-    + _INCIDENT + ("incidents",),
+    + _INCIDENT + ("incidents",) + _OFFICE + _RESULTS + _DEADLINES,
 }
 
 

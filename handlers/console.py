@@ -20,6 +20,9 @@ from bot.services import checklist_usecases
 from bot.services import attendance_usecases
 from bot.services import room_record_usecases
 from bot.services import incident_usecases
+from bot.services import deadline_usecases
+from bot.services import score_usecases
+from handlers import console_staff_tools
 from flows.incident import REPORT_ROLES as INCIDENT_ROLES
 from bot.services.tickets import SHOW_BUTTON
 from flows.batch_card import PREFIX as BATCH_PREFIX
@@ -68,12 +71,18 @@ async def route_text(turn: Turn, text: str) -> Outcome:
         return await incident_usecases.route(turn, command)
     if command.name in cert_admin_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await cert_admin_usecases.route(turn, command)
+    if command.name in deadline_usecases.COMMANDS and (await turn.user()).role in deadline_usecases.ROLES:
+        return await deadline_usecases.route(turn, command)
     if command.name in cert_import_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await cert_import_usecases.route(turn, command)
     if command.name in batch_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await batch_usecases.route(turn, command)
     if command.name in announce_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await announce_usecases.route(turn, command)
+    if command.name in score_usecases.COMMANDS and (await turn.user()).role in STAFF_ROLES:
+        return await score_usecases.route(turn, command)
+    if (tools := await console_staff_tools.route_command(turn, command)) is not None:
+        return tools
     if command.name in STAFF_COMMANDS and (await turn.user()).role in STAFF_ROLES:
         return await STAFF_COMMANDS[command.name](turn, command.args)
     return await usecases.user_input(turn, command)
@@ -112,6 +121,12 @@ async def route_button(turn: Turn, data: str) -> Outcome:
         return await cert_admin_usecases.button(turn, data)
     if data.startswith(cert_import_usecases.PREFIX + ":") and staff:
         return await cert_import_usecases.button(turn, data)
+    if data.startswith(deadline_usecases.DONE_PREFIX + ":") and staff:
+        return await deadline_usecases.done_button(turn, data)
+    if data.startswith(score_usecases.PREFIX + ":") and staff:
+        return await score_usecases.button(turn, data)
+    if (tools := await console_staff_tools.route_button(turn, data)) is not None:
+        return tools
     return await usecases.user_input(turn, ButtonPress(data))
 
 

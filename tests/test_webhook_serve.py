@@ -148,6 +148,10 @@ async def test_shutdown_lets_an_in_flight_update_finish(tmp_path: Path) -> None:
     port = application.settings.webhook_port
     task = asyncio.create_task(serve_webhook(application, stub))
     await wait_until_serving(port, task)
+    for _ in range(200):  # the menus are published after the server listens; let that finish first
+        if "set_menus" in stub.setup:
+            break
+        await asyncio.sleep(0.025)
     async with aiohttp.ClientSession() as session:
         request = asyncio.create_task(session.post(f"http://127.0.0.1:{port}/webhook", json=u.command(USER, "start"), headers=headers()))
         await asyncio.wait_for(stub.started.wait(), 5)

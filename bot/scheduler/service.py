@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 
 from bot.scheduler import runtime
 from bot.scheduler.api import JobArg
+from bot.scheduler.lease import LeaderLease
 from storage.migrate import make_engine
 
 if TYPE_CHECKING:
@@ -123,6 +124,9 @@ class SchedulerService:
 
     def __init__(self, app: App, poll_seconds: float = POLL_SECONDS) -> None:
         self.app = app
+        self.lease: LeaderLease | None = None
+        self._lease_stop = asyncio.Event()
+        self._lease_task: asyncio.Task[None] | None = None
         self.store = SQLAlchemyJobStore(engine=make_engine(app.settings.resolved_database_url), tablename=TABLE)
         self.executor = LoopHandoffExecutor()
         self.scheduler = ThreadedScanScheduler(
@@ -142,6 +146,33 @@ class SchedulerService:
     async def start(self, paused: bool = False) -> None:
         """Start the store (creating its table when missing) and, unless paused, job processing."""
         await asyncio.to_thread(self.scheduler.start, paused)
+
+    def follow_lease(self, lease: LeaderLease) -> None:
+        """Run jobs only while `lease` is held: a background task takes/renews it, resuming and pausing the scheduler."""
+        self.lease = lease
+        self._lease_task = asyncio.create_task(
+            lease.run(self._lease_stop, self._on_gain, self._on_loss), name="scheduler-lease"
+        )
+
+    async def _on_gain(self) -> None:
+        if self.scheduler.state != STATE_STOPPED:
+            self.scheduler.resume()
+
+    async def _on_loss(self) -> None:
+        if self.scheduler.state == STATE_RUNNING:
+            self.scheduler.pause()
+        await self.scheduler.quiesce()
+
+    async def _stop_lease(self) -> None:
+        """Stop following the lease: pause, then release it so another process takes over at once."""
+        task, self._lease_task = self._lease_task, None
+        if task is None:
+            return
+        self._lease_stop.set()
+        try:
+            await task
+        except Exception as exc:  # the lease simply expires
+            log.warning("scheduler lease task ended with %s", type(exc).__name__)
 
     async def schedule(self, job_id: str, run_at: datetime, func: str, args: tuple[JobArg, ...]) -> None:
         """Add or replace the job `job_id` to call `func` ("module:function") with `args` at `run_at`."""
@@ -193,6 +224,7 @@ class SchedulerService:
     async def shutdown(self, drain_seconds: float = DRAIN_SECONDS) -> None:
         """Stop taking due jobs, let running ones finish (up to `drain_seconds`), stop; unbinds and clears `app.jobs`."""
         try:
+            await self._stop_lease()
             if self.scheduler.state == STATE_STOPPED:
                 return
             if self.scheduler.state == STATE_RUNNING:
@@ -211,15 +243,24 @@ class SchedulerService:
             runtime.unbind(self.app)
 
 
-async def start_scheduler(app: App, *, paused: bool = False, poll_seconds: float = POLL_SECONDS) -> SchedulerService:
+async def start_scheduler(
+    app: App, *, paused: bool = False, poll_seconds: float = POLL_SECONDS, leader: bool = False
+) -> SchedulerService:
     """Start the persistent scheduler for `app`: sets `app.jobs` and binds the runtime for job functions.
 
     With `paused=True` jobs are only written to the shared store, never run here (for processes that must not run
-    jobs, and for tests); another process running the scheduler picks them up within its poll interval.
+    jobs, and for tests); another process running the scheduler picks them up within its poll interval. With
+    `leader=True` (the run modes) jobs run only while this process holds the `scheduler` lease (bot/scheduler/lease.py):
+    with several workers on one database exactly one runs them, and another takes over when it stops renewing.
     """
     service = SchedulerService(app, poll_seconds)
-    await service.start(paused)
+    await service.start(paused or leader)
     runtime.bind(app)
     app.jobs = service
-    log.info("scheduler started (%s)", "paused" if paused else "running")
+    if leader and not paused:
+        settings = app.settings
+        service.follow_lease(
+            LeaderLease(app, ttl_seconds=settings.scheduler_lease_ttl_seconds, renew_seconds=settings.scheduler_lease_renew_seconds)
+        )
+    log.info("scheduler started (%s)", "paused" if paused else "following the leader lease" if leader else "running")
     return service

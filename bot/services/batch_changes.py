@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
-from bot.services import exam_day, outbox, reminders
+from bot.services import exam_day, outbox, reminders, staff_deadlines
 from bot.services.after_commit import AfterCommit
 from bot.services.batches import local
 from flows.batch_move import AddRoom, MoveRoom, MoveSession
@@ -121,5 +121,6 @@ async def apply_effect(app: App, session: AsyncSession, user: UserAccount, effec
     async def reschedule() -> None:
         await reminders.reschedule_batch(app, batch_id)
         await exam_day.plan_batch(app, batch_id)
+        await staff_deadlines.refresh_batch(app, batch_id)
 
     after_commit(reschedule)

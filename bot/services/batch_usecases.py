@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from bot.services import attendance_usecases, batch_admin, batch_changes, batches, exam_day, reminders, ticket_files
 from bot.services import tickets as ticket_service
+from bot.services import staff_deadlines
 from bot.services.batch_admin import Done
 from bot.services.turn import Outcome, Turn, with_facts
 from bot.services.uploads import Fetch
@@ -52,6 +53,7 @@ async def _plan_reminders(turn: Turn, done: Done) -> None:
         await reminders.schedule_ticket(turn.app, ticket_id)
     if done.batch_id:
         await exam_day.plan_batch(turn.app, done.batch_id)
+        await staff_deadlines.refresh_batch(turn.app, done.batch_id)
 
 
 async def _show(turn: Turn, batch_id: int, event: Event, notice: Text | None = None) -> Outcome:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.app import App
 from bot.pii import mask_name
 from flows.menu import CANDIDATE, ROLES
@@ -50,4 +52,33 @@ async def list_staff(app: App) -> list[StaffRow]:
     return [
         StaffRow(a.id, a.role, mask_name(a.full_name or a.first_name), a.locale or app.settings.default_locale)
         for a in sorted(accounts, key=lambda a: a.id)
+    ]
+
+
+ADMIN = "admin"
+
+
+async def change_role(session: AsyncSession, actor_id: int, user_id: int, role: str) -> RoleChange | None:
+    """An admin gives another known account a role (audited with the admin as actor, committed); None when refused:
+    the actor's own account, an unknown account or role."""
+    if role not in ROLES or user_id == actor_id:
+        return None
+    existing = await users.get(session, user_id)
+    if existing is None:
+        return None
+    before = existing.role
+    if before != role:
+        await users.set_role(session, user_id, role)
+        await audit.record(session, actor_id, "staff_set_role", "user", user_id, {"role": before}, {"role": role})
+    await session.commit()
+    return RoleChange(user_id, before, role)
+
+
+async def staff_rows(session: AsyncSession, default_locale: str) -> list[StaffRow]:
+    """Every account with a role other than candidate, by role then id (names masked)."""
+    accounts = await users.by_role(session, tuple(r for r in ROLES if r != CANDIDATE))
+    order = {r: i for i, r in enumerate(ROLES)}
+    return [
+        StaffRow(a.id, a.role, mask_name(a.full_name or a.first_name), a.locale or default_locale)
+        for a in sorted(accounts, key=lambda a: (order.get(a.role, 99), a.id))
     ]

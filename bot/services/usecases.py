@@ -6,7 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from bot.services import export as export_service, uploads
 from bot.services import batch_usecases, cert_admin, cert_import_usecases, cert_usecases, invites, reminders, resubmission, withdrawal
+from bot.services import deadline_usecases
 from bot.services import incident_usecases
+from bot.services import score_usecases
 from bot.services import review as review_service
 from bot.services.turn import FlowStep, Outcome, Turn, with_facts
 from flows import commands, deeplinks, my, staff
@@ -92,6 +94,10 @@ async def user_input(turn: Turn, event: Event, fetch: uploads.Fetch | None = Non
 
     A roster file (xlsx/CSV) a staff member sends outside any form is offered for certificate import.
     """
+    if isinstance(event, FileInput) and await deadline_usecases.wants(turn, event):
+        return await deadline_usecases.offer(turn, event, fetch)  # the holiday file /holidays asked for
+    if isinstance(event, FileInput) and await score_usecases.wants(turn, event):
+        return await score_usecases.upload(turn, event, fetch)  # a score sheet after /scores ID
     if isinstance(event, FileInput) and await cert_import_usecases.wants(turn, event):
         return await cert_import_usecases.offer(turn, event, fetch)
     if (taken := await incident_usecases.take_input(turn, event)) is not None:

@@ -11,6 +11,9 @@ from handlers.aiogram.routers import checklists
 from handlers.aiogram.routers import attendance
 from handlers.aiogram.routers import room_records
 from handlers.aiogram.routers import incidents
+from handlers.aiogram.routers import deadlines
+from handlers.aiogram.routers import broadcasts, exports, staff_roles, stats
+from handlers.aiogram.routers import scores
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -26,6 +29,12 @@ def build_dispatcher(app: App) -> Dispatcher:
         attendance.create_router(),
         room_records.create_router(),
         incidents.create_router(),
+        deadlines.create_router(),
+        broadcasts.create_router(),
+        stats.create_router(),
+        exports.create_router(),
+        staff_roles.create_router(),
+        scores.create_router(),
         certificates.create_router(),
         cert_admin.create_router(),
         forms.create_router(),
