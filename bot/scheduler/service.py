@@ -28,7 +28,9 @@ from sqlalchemy import delete, select
 from bot.scheduler import runtime
 from bot.scheduler.api import JobArg
 from bot.scheduler.lease import LeaderLease
-from storage.migrate import make_engine
+from sqlalchemy import Engine, create_engine
+
+from storage.db import configure_sqlite, ensure_sqlite_dir, is_sqlite, sync_url
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -39,6 +41,16 @@ TABLE = "apscheduler_jobs"  # created by migration 0003; the store creates it to
 POLL_SECONDS = 5.0
 DRAIN_SECONDS = 10.0
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}  # late jobs run once; they decide
+
+
+def store_engine(database_url: str) -> Engine:
+    """The job store's sync engine: pooled (a due scan removes each fired job in its own transaction, and a new
+    connection per statement would cap how many jobs a second can fire), with the app's SQLite WAL hooks."""
+    ensure_sqlite_dir(database_url)
+    engine = create_engine(sync_url(database_url), pool_size=4, max_overflow=4)
+    if is_sqlite(database_url):
+        configure_sqlite(engine)
+    return engine
 
 
 class LoopHandoffExecutor(AsyncIOExecutor):
@@ -127,7 +139,7 @@ class SchedulerService:
         self.lease: LeaderLease | None = None
         self._lease_stop = asyncio.Event()
         self._lease_task: asyncio.Task[None] | None = None
-        self.store = SQLAlchemyJobStore(engine=make_engine(app.settings.resolved_database_url), tablename=TABLE)
+        self.store = SQLAlchemyJobStore(engine=store_engine(app.settings.resolved_database_url), tablename=TABLE)
         self.executor = LoopHandoffExecutor()
         self.scheduler = ThreadedScanScheduler(
             poll_seconds,

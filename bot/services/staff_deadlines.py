@@ -210,6 +210,8 @@ async def remind(app: App, batch_id: int, rule: str, lead: int, now: datetime | 
         if found is None:
             return 0
         row, batch = found
+        if row.due < today:  # fired late, after the date: the overdue escalation speaks now
+            return 0
         reply = Text("staff_deadlines.reminder", {**notice_params(row, batch, today), "lead": lead}, _done_markup(batch_id, rule))
         sent = await _send(app, session, STAFF_ROLES, reply, f"{PREFIX}:{row.id}:{lead}:{today.isoformat()}")
         await session.commit()
