@@ -12,6 +12,8 @@ from types import ModuleType
 BENCHMARKS: dict[str, str] = {
     "tickets": "bench.tickets",
     "certificates": "bench.certificates",
+    "broadcast": "bench.broadcast",
+    "scheduler": "bench.scheduler",
 }
 
 
