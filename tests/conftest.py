@@ -42,7 +42,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 def database_url(tmp_path: Path) -> Iterator[str]:
     """A fresh store per test: SQLite in tmp_path, or a new PostgreSQL database when SKILLBOT_TEST_DB=postgres."""
     if os.environ.get("SKILLBOT_TEST_DB", "sqlite") == "postgres":
-        with temporary_database() as url:
+        with temporary_database(with_schema=True) as url:  # tables copied from a template: create_schema finds them
             yield url
     else:
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,11 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401  (the tables of the schema template)
 
 PG_URL_ENV = "SKILLBOT_TEST_PG_URL"
 
@@ -51,12 +56,33 @@ def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def create_database(base_url: str, prefix: str = "skillbot_t") -> str:
-    """Create a uniquely named empty database on the server of `base_url`; returns its URL."""
+_templates: dict[str, str] = {}  # server URL → database holding the current schema, made once per test process
+
+
+def create_database(base_url: str, prefix: str = "skillbot_t", template: str | None = None) -> str:
+    """Create a uniquely named database on the server of `base_url` (empty, or a copy of `template`); returns its URL."""
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
     with psycopg.connect(libpq_url(base_url), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(statement)
     return with_database(base_url, name)
+
+
+def schema_template(base_url: str) -> str:
+    """A database with every table of the models, created once per process and dropped at exit; fresh test databases
+    are copied from it (CREATE DATABASE … TEMPLATE), which is several times faster than creating the tables each time."""
+    if base_url not in _templates:
+        url = create_database(base_url, "skillbot_tmpl")
+        engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+        try:
+            SQLModel.metadata.create_all(engine)
+        finally:
+            engine.dispose()
+        atexit.register(drop_database, url, base_url)
+        _templates[base_url] = make_url(url).database or ""
+    return _templates[base_url]
 
 
 def drop_database(url: str, maintenance_url: str | None = None) -> None:
@@ -77,10 +103,11 @@ def drop_database(url: str, maintenance_url: str | None = None) -> None:
 
 
 @contextmanager
-def temporary_database(base_url: str | None = None, prefix: str = "skillbot_t") -> Iterator[str]:
-    """A fresh database for the duration of the block (server from `base_url` or SKILLBOT_TEST_PG_URL)."""
+def temporary_database(base_url: str | None = None, prefix: str = "skillbot_t", with_schema: bool = False) -> Iterator[str]:
+    """A fresh database for the duration of the block (server from `base_url` or SKILLBOT_TEST_PG_URL); empty, or
+    with every table already created (`with_schema`)."""
     base = base_url or require_pg_url()
-    url = create_database(base, prefix)
+    url = create_database(base, prefix, schema_template(base) if with_schema else None)
     try:
         yield url
     finally:
