@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from flows import engine
@@ -10,7 +11,7 @@ from flows.effects import SetLocale
 from flows.engine import FlowResult, Form
 from flows.events import ButtonPress, Command, Event, Unsupported
 from flows.menu import commands_for
-from flows import cert_query, review
+from flows import cert_import, cert_query, review, scores, staff_deadlines
 from flows.announce import ANNOUNCE_FORM
 from flows.announce import unavailable as announce_unavailable
 from flows.apply import APPLY_FORM
@@ -85,8 +86,20 @@ def cancel(state: ConversationState, ctx: FlowContext) -> FlowResult:
         return cert_query.cancel(state)
     form = FORMS.get(state.active or "")
     if form is None:
-        return FlowResult(state, [Text("cancel.nothing", {}, RemoveKeyboard())])
+        return _drop_pending_uploads(state)
     return engine.cancel(form, state, ctx)
+
+
+PENDING_UPLOADS = (staff_deadlines.HOLIDAY_FORM, cert_import.NAME, scores.NAME)  # staff waits for a file or a confirmation
+
+
+def _drop_pending_uploads(state: ConversationState) -> FlowResult:
+    """Outside a form, /cancel stops waiting for a staff file (holidays, roster, score sheet) and drops what was checked."""
+    pending = [name for name in PENDING_UPLOADS if name in state.forms]
+    if not pending:
+        return FlowResult(state, [Text("cancel.nothing", {}, RemoveKeyboard())])
+    kept = {name: progress for name, progress in state.forms.items() if name not in pending}
+    return FlowResult(replace(state, forms=kept), [Text("cancel.uploads_dropped", {}, RemoveKeyboard())])
 
 
 def whoami(state: ConversationState, ctx: FlowContext) -> FlowResult:

@@ -144,6 +144,28 @@ async def test_holiday_file_dropped_and_a_roster_without_holidays_is_not_taken(h
         assert (await session.exec(select(WorkCalendarYear))).all() == []
 
 
+async def test_cancel_stops_waiting_for_the_holiday_file_and_drops_a_checked_one(harness: Harness) -> None:
+    await seeded(harness)
+    await harness.feed(u.command(STAFF, "holidays"))
+    harness.clear()
+    await harness.feed(u.command(STAFF, "cancel"))
+    assert "已停止等待文件" in harness.last_text()
+    await harness.feed(send_file(harness, STAFF, HOLIDAYS_2030))
+    assert "hd:ok" not in callbacks(harness), "after /cancel the next file is not taken as the holiday file"
+    await harness.feed(u.command(STAFF, "holidays"))
+    await harness.feed(send_file(harness, STAFF, HOLIDAYS_2030))
+    assert callbacks(harness)[-2:] == ["hd:ok", "hd:no"]
+    harness.clear()
+    await harness.feed(u.command(STAFF, "cancel"))
+    assert "已停止等待文件" in harness.last_text()
+    await harness.feed(u.callback(STAFF, "hd:ok"))
+    assert "没有等待确认的节假日文件" in harness.last_text(), "the checked file was dropped by /cancel"
+    await harness.feed(u.command(STAFF, "cancel"))
+    assert "当前没有进行中的填写" in harness.last_text()
+    async with harness.app.sessions() as session:
+        assert (await session.exec(select(WorkCalendarYear))).all() == []
+
+
 async def test_console_deadlines_and_done(harness: Harness) -> None:
     batch_id = await seeded(harness)
     out = io.StringIO()
