@@ -1,6 +1,7 @@
 """The batch card and its buttons (/batches): examiners per room, seats, tickets, moving a session.
 
-Buttons carry everything they need (`bt:<action>:<id>[:<id>]`), so the card keeps no conversation state.
+Buttons carry everything they need (`bt:<action>:<id>[:<id>][:<view>]`), so the card keeps no conversation state.
+The optional `<view>` names where the staff member came from and returns to after the action (ASSIGN_VIEW: /assign).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ ACTIONS = {
     SUPERVISOR: 1, SUPERVISOR_SET: 2, ASSESSORS: 1, ASSESSOR_TOGGLE: 2, MOVE: 1,
 }
 MAX_ID = 10**15
+ASSIGN_VIEW = "as"  # the assignment view of /assign (flows.assign); no suffix: the batch card
+VIEWS = (ASSIGN_VIEW,)
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,12 @@ class Action:
 
     kind: str
     ids: tuple[int, ...] = ()
+    view: str = ""
 
 
-def data(action: str, *ids: object) -> str:
-    """Callback data of a card button (far below 64 bytes)."""
-    return ":".join([PREFIX, action, *(str(i) for i in ids)])
+def data(action: str, *ids: object, view: str = "") -> str:
+    """Callback data of a card button (far below 64 bytes); `view` marks where the staff member returns to."""
+    return ":".join([PREFIX, action, *(str(i) for i in ids), *((view,) if view else ())])
 
 
 def parse(raw: str) -> Action | None:
@@ -45,9 +49,10 @@ def parse(raw: str) -> Action | None:
     if len(parts) < 2 or parts[0] != PREFIX or parts[1] not in ACTIONS:
         return None
     ids = parts[2:]
+    view = ids.pop() if ids and ids[-1] in VIEWS else ""
     if len(ids) != ACTIONS[parts[1]] or not all(i.isascii() and i.isdigit() and int(i) < MAX_ID for i in ids):
         return None
-    return Action(parts[1], tuple(int(i) for i in ids))
+    return Action(parts[1], tuple(int(i) for i in ids), view)
 
 
 def listing(state: ConversationState, ctx: FlowContext, rows: list[dict[str, Any]]) -> FlowResult:
@@ -59,7 +64,8 @@ def listing(state: ConversationState, ctx: FlowContext, rows: list[dict[str, Any
     return FlowResult(state, [Text("batch.list", {"items": items}, keyboard)])
 
 
-def _card_text(card: dict[str, Any]) -> dict[str, Any]:
+def card_text(card: dict[str, Any]) -> dict[str, Any]:
+    """The card's facts with labels for subjects, room kinds, level, status and unassigned examiners."""
     sessions = [
         {**s, "subject": Label(f"subject.{s['subject']}"),
          "rooms": [{**r, "kind": Label(f"room_kind.{r['kind']}"), "chief": r["chief"] or Label("batch.unassigned"),
@@ -95,22 +101,23 @@ def show(state: ConversationState, ctx: FlowContext, card: dict[str, Any] | None
     if card is None:
         return FlowResult(state, [Text("batch.not_found")])
     replies: list[Reply] = [notice] if notice else []
-    replies.append(Text("batch.card", _card_text(card), card_keyboard(card)))
+    replies.append(Text("batch.card", card_text(card), card_keyboard(card)))
     return FlowResult(state, replies)
 
 
 def pick_person(
     state: ConversationState, ctx: FlowContext, prompt: str, params: dict[str, Any], people: list[dict[str, Any]],
-    action: str, owner: int, back: int, chosen: tuple[int, ...] = (),
+    action: str, owner: int, back: int, chosen: tuple[int, ...] = (), view: str = "",
 ) -> FlowResult:
-    """A list of users of one role as buttons; `chosen` ones are marked (assessors are toggled)."""
+    """A list of users of one role as buttons; `chosen` ones are marked (assessors are toggled); `view` is kept."""
     if not people:
         return FlowResult(state, [Text("batch.no_people", {"role": Label(params.get("role_key", "role.proctor"))})])
     rows = tuple(
-        (button("batch.person_on" if p["id"] in chosen else "batch.person", data(action, owner, p["id"]), label=p["label"]),)
+        (button("batch.person_on" if p["id"] in chosen else "batch.person", data(action, owner, p["id"], view=view),
+                label=p["label"]),)
         for p in people
     )
-    rows += ((button("batch.btn_back", data(SHOW, back)),),)
+    rows += ((button("batch.btn_back", data(SHOW, back, view=view)),),)
     return FlowResult(state, [Text(prompt, params, InlineKeyboard(rows))])
 
 
@@ -118,7 +125,7 @@ def confirm(state: ConversationState, ctx: FlowContext, card: dict[str, Any], ev
     """Ask before notifying candidates: issue new tickets, or re-send every ticket."""
     key, action = ("batch.confirm_reissue", REISSUE_OK) if everyone else ("batch.confirm_issue", ISSUE_OK)
     keyboard = InlineKeyboard(((button("batch.btn_yes", data(action, card["id"])), button("batch.btn_back", data(SHOW, card["id"]))),))
-    return FlowResult(state, [Text(key, _card_text(card), keyboard)])
+    return FlowResult(state, [Text(key, card_text(card), keyboard)])
 
 
 def refuse(state: ConversationState, ctx: FlowContext, key: str, **params: Any) -> FlowResult:

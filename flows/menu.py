@@ -10,7 +10,7 @@ INVITABLE_ROLES = ("admin", "staff", "proctor", "assessor", "supervisor")
 
 _COMMON = ("start", "help", "cert", "profile", "lang", "cancel", "whoami")
 _ANNOUNCE = ("announce", "announcements")  # staff: publish (R1) and list/close announcements
-_BATCH = ("batch", "batches")  # staff: plan batches, examiners, seats, tickets (A1-A4)
+_BATCH = ("batch", "batches", "assign")  # staff: plan batches, examiners (A4, C10), seats, tickets (A1-A4)
 _CERTS = ("certificate", "export_certificates")  # staff: certificate registry card, roster export (K1-K5)
 _PAPERS = ("papers",)  # proctors: confirm the papers count at the end of a sitting (C9)
 _ATTENDANCE = ("check", "attendance")  # proctors, supervisors, staff: five-point check (C6), absentees (C7)

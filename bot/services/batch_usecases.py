@@ -1,10 +1,12 @@
-"""Use cases of batches and tickets, shared by every transport (staff commands are role-checked by the callers)."""
+"""Use cases of batches and tickets, shared by every transport (staff commands are role-checked by the callers);
+/assign is routed here too (assign_usecases), its buttons being the card's."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from bot.services import attendance_usecases, batch_admin, batch_changes, batches, exam_day, reminders, ticket_files
+from bot.services import assign_usecases
 from bot.services import tickets as ticket_service
 from bot.services import staff_deadlines
 from bot.services.batch_admin import Done
@@ -23,7 +25,8 @@ from storage.repositories import batches as batch_repo
 
 BATCH = "batch"
 LIST = "batches"
-COMMANDS = (BATCH, LIST)
+ASSIGN = assign_usecases.COMMAND
+COMMANDS = (BATCH, LIST, ASSIGN)
 TICKET = "ticket"
 
 
@@ -42,6 +45,8 @@ async def route(turn: Turn, event: Command) -> Outcome:
     """Dispatch one of COMMANDS."""
     if event.name == BATCH:
         return await batch(turn, event)
+    if event.name == ASSIGN:
+        return await assign_usecases.assign(turn, event)
     return await list_batches(turn, event)
 
 
@@ -56,13 +61,16 @@ async def _plan_reminders(turn: Turn, done: Done) -> None:
         await staff_deadlines.refresh_batch(turn.app, done.batch_id)
 
 
-async def _show(turn: Turn, batch_id: int, event: Event, notice: Text | None = None) -> Outcome:
+async def _show(turn: Turn, batch_id: int, event: Event, notice: Text | None = None, view: str = "") -> Outcome:
+    """The batch card, or the assignment view when the action came from there."""
+    if view == card_flow.ASSIGN_VIEW:
+        return await assign_usecases.show(turn, batch_id, event, notice)
     card = await batches.card(turn.app, turn.session, batch_id)
     return await turn.run(lambda st, ev, ctx: card_flow.show(st, ctx, card, notice), event)
 
 
 async def _mutate(turn: Turn, action: Action, event: Event, now: datetime) -> Outcome:
-    """Run a changing action, commit, plan reminders, then show where the staff member continues."""
+    """Run a changing action, commit, plan reminders, then show where the staff member continues (same view)."""
     app, session, actor = turn.app, turn.session, (await turn.user()).id
     kind, ids = action.kind, action.ids
     if kind in (card_flow.CHIEF, card_flow.DEPUTY):
@@ -83,10 +91,10 @@ async def _mutate(turn: Turn, action: Action, event: Event, now: datetime) -> Ou
     await session.commit()
     await _plan_reminders(turn, result)
     if kind == card_flow.CHIEF:
-        return await _pick(turn, Action(card_flow.ROOM, (ids[0],)), event, result.notice, deputy=True)
+        return await _pick(turn, Action(card_flow.ROOM, (ids[0],), action.view), event, result.notice, deputy=True)
     if kind == card_flow.ASSESSOR_TOGGLE:
-        return await _pick(turn, Action(card_flow.ASSESSORS, (ids[0],)), event, result.notice)
-    return await _show(turn, result.batch_id or 0, event, result.notice)
+        return await _pick(turn, Action(card_flow.ASSESSORS, (ids[0],), action.view), event, result.notice)
+    return await _show(turn, result.batch_id or 0, event, result.notice, action.view)
 
 
 async def _pick(turn: Turn, action: Action, event: Event, notice: Text | None = None, deputy: bool = False) -> Outcome:
@@ -119,23 +127,25 @@ async def _pick(turn: Turn, action: Action, event: Event, notice: Text | None = 
         prompt, params = "batch.pick_supervisor", {"role_key": "role.supervisor"}
 
     def step(st: ConversationState, ev: Event, ctx: FlowContext) -> FlowResult:
-        result = card_flow.pick_person(st, ctx, prompt, params, people, slot, owner, back, chosen)
+        result = card_flow.pick_person(st, ctx, prompt, params, people, slot, owner, back, chosen, action.view)
         return FlowResult(result.state, ([notice] if notice else []) + result.replies)
 
     return await turn.run(step, event)
 
 
 async def button(turn: Turn, data: str) -> Outcome:
-    """A `bt:` button of the batch list or card."""
+    """A `bt:` button of the batch list or card, or of the assignment view (/assign)."""
     event = ButtonPress(data)
     action = card_flow.parse(data)
     now = turn.now or datetime.now(timezone.utc)
     if action is None:
         return await turn.run(lambda st, ev, ctx: card_flow.refuse(st, ctx, "hint.stale_button"), event)
     if action.kind == card_flow.LIST:
+        if action.view == card_flow.ASSIGN_VIEW:
+            return await assign_usecases.listing(turn, event)
         return await list_batches(turn, event)
     if action.kind == card_flow.SHOW:
-        return await _show(turn, action.ids[0], event)
+        return await _show(turn, action.ids[0], event, view=action.view)
     if action.kind in (card_flow.ISSUE, card_flow.REISSUE):
         found = await batches.card(turn.app, turn.session, action.ids[0])
         everyone = action.kind == card_flow.REISSUE

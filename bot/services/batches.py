@@ -79,7 +79,8 @@ async def listing(app: App, session: AsyncSession) -> list[dict[str, Any]]:
 
 
 async def card(app: App, session: AsyncSession, batch_id: int) -> dict[str, Any] | None:
-    """Everything the batch card shows: sessions with rooms and proctors, examiners, seat and ticket counts."""
+    """Everything the batch card shows: sessions with rooms and proctors, examiners, seat and ticket counts; `unseated`:
+    approved candidates still lacking a seat in one of their sittings (seating would add it, or there is no room)."""
     batch = await batches.get(session, batch_id)
     if batch is None or batch.id is None:
         return None
@@ -92,11 +93,13 @@ async def card(app: App, session: AsyncSession, batch_id: int) -> dict[str, Any]
     sessions = await batches.sessions_of(session, batch.id)
     subjects = {s.subject for s in sessions}
     active = {t.id: t for t in tickets if t.status == "active"}
+    held = [Placement(active[s.ticket_id].application_id, s.subject, s.room_id, s.number) for s in seats if s.ticket_id in active]
     plan = assign(
         [Candidate(a.id or 0, tuple(s for s in a.subjects if s in subjects)) for a in applications],
         [Room(r.id or 0, s.subject, r.capacity) for r, s in rooms],
-        [Placement(active[s.ticket_id].application_id, s.subject, s.room_id, s.number) for s in seats if s.ticket_id in active],
+        held,
     )
+    unseated = {p.application_id for p in plan.added(held)} | {i for ids in plan.unplaced.values() for i in ids}
     seated = {}
     for s in seats:
         if s.ticket_id in active:
@@ -115,13 +118,14 @@ async def card(app: App, session: AsyncSession, batch_id: int) -> dict[str, Any]
         })
     return {
         "id": batch.id, "name": batch.name, "level": batch.level, "status": batch.status,
-        "sessions": session_items,
+        "date": batch.exam_date.isoformat(), "sessions": session_items,
         "assessors": [person(people.get(i), i) for i in batch.assessor_ids],
         "supervisor": person(people.get(batch.supervisor_id or 0), batch.supervisor_id) if batch.supervisor_id else "",
         "approved": len(applications),
         "tickets": len(active),
         "issued": sum(1 for t in active.values() if t.issued_at is not None),
         "unplaced": sum(len(v) for v in plan.unplaced.values()),
+        "unseated": len(unseated),
         "issued_at": local(app, batch.tickets_issued_at).strftime("%Y-%m-%d %H:%M") if batch.tickets_issued_at else "",
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import func
@@ -20,6 +21,24 @@ async def recent(session: AsyncSession, limit: int = 20) -> list[ExamBatch]:
     """The newest batches first."""
     result = await session.exec(select(ExamBatch).order_by(col(ExamBatch.id).desc()).limit(limit))
     return list(result.all())
+
+
+async def unfinished(session: AsyncSession, now: datetime, limit: int = 20) -> list[ExamBatch]:
+    """Batches not cancelled with a sitting still to end after `now` (aware UTC), soonest first."""
+    ending = select(ExamSession.batch_id).where(col(ExamSession.ends_at) > now)
+    result = await session.exec(
+        select(ExamBatch)
+        .where(ExamBatch.status != "cancelled", col(ExamBatch.id).in_(ending))
+        .order_by(col(ExamBatch.exam_date), col(ExamBatch.id))
+        .limit(limit)
+    )
+    return list(result.all())
+
+
+async def by_name(session: AsyncSession, name: str) -> ExamBatch | None:
+    """The newest batch with exactly this name."""
+    result = await session.exec(select(ExamBatch).where(ExamBatch.name == name).order_by(col(ExamBatch.id).desc()).limit(1))
+    return result.first()
 
 
 async def announcements_for_planning(session: AsyncSession, limit: int = 10) -> list[tuple[Announcement, Occupation]]:

@@ -1,4 +1,5 @@
-"""Staff: batches (/batch, /batches) and the batch card's buttons; the role filter sits on the router."""
+"""Staff: batches (/batch, /batches, /assign) and the buttons of the batch card and the assignment view;
+the role filter sits on the router."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from handlers.aiogram.sender import send
 
 
 async def on_batch_command(message: Message, bot: Bot, turn: Turn) -> None:
-    """/batch → the batch form; /batches → recent batches."""
+    """/batch → the batch form; /batches → recent batches; /assign [batch] → assignment work."""
     outcome = await batch_usecases.route(turn, command_event(message))
     await send(bot, outcome.outgoing)
 
 
 async def on_batch_button(query: CallbackQuery, bot: Bot, turn: Turn) -> None:
-    """A batch list or card button."""
+    """A button of the batch list, the card or the assignment view."""
     outcome = await batch_usecases.button(turn, query.data or "")
     await send(bot, outcome.outgoing, query.id)
 

@@ -1,4 +1,5 @@
-"""Staff: batches (/batch, /batches) and the batch card's buttons; every handler carries the role filter."""
+"""Staff: batches (/batch, /batches, /assign) and the buttons of the batch card and the assignment view;
+every handler carries the role filter."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from handlers.ptb.sender import send
 
 
 async def on_batch_command(update: Update, context: TurnContext) -> None:
-    """/batch → the batch form; /batches → recent batches."""
+    """/batch → the batch form; /batches → recent batches; /assign [batch] → assignment work."""
     outcome = await batch_usecases.route(context.turn, command_event(update.message))
     await send(context.bot, outcome.outgoing)
 
 
 async def on_batch_button(update: Update, context: TurnContext) -> None:
-    """A batch list or card button."""
+    """A button of the batch list, the card or the assignment view."""
     query = update.callback_query
     assert query is not None
     outcome = await batch_usecases.button(context.turn, query.data or "")
