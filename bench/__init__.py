@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "certificates": "bench.certificates",
     "broadcast": "bench.broadcast",
     "scheduler": "bench.scheduler",
+    "webhook": "bench.webhook",
 }
 
 
