@@ -115,7 +115,7 @@ def parse_button(raw: str) -> tuple[str, int | None] | None:
     parts = raw.split(":")
     if len(parts) == 2 and parts[0] == PREFIX and parts[1] == LIST:
         return LIST, None
-    if len(parts) == 3 and parts[0] == PREFIX and parts[1] in (SEND, DROP) and parts[2].isdigit() and len(parts[2]) <= 12:
+    if len(parts) == 3 and parts[0] == PREFIX and parts[1] in (SEND, DROP) and parts[2].isascii() and parts[2].isdigit() and len(parts[2]) <= 12:
         return parts[1], int(parts[2])
     return None
 

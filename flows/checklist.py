@@ -52,7 +52,7 @@ def overview_data(session_id: int, moment: str) -> str:
 
 
 def _number(text: str) -> bool:
-    return text.isascii() and text.isdigit()
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63  # a signed 64-bit store id
 
 
 def parse(data: str) -> Press | Refresh | None:

@@ -31,7 +31,7 @@ def fix_data(application_id: int) -> str:
 def fix_target(button: str) -> int | None:
     """The application id of an `ap:fix:<id>` button, else None."""
     parts = button.split(":")
-    if len(parts) == 3 and parts[:2] == [PREFIX, "fix"] and parts[2].isdigit() and len(parts[2]) <= 12:
+    if len(parts) == 3 and parts[:2] == [PREFIX, "fix"] and parts[2].isascii() and parts[2].isdigit() and len(parts[2]) <= 12:
         return int(parts[2])
     return None
 

@@ -55,7 +55,7 @@ def target(button: str | None) -> tuple[str, int | None]:
     parts = button.split(":")
     action = parts[1] if len(parts) > 1 else ""
     raw = parts[3] if action == "r" and len(parts) > 3 else (parts[2] if len(parts) > 2 else "")
-    return action, int(raw) if raw.isdigit() and len(raw) <= 12 else None
+    return action, int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
 
 
 def _facts(ctx: FlowContext) -> dict[str, Any]:

@@ -40,10 +40,15 @@ class Report:
     confirmable: bool = False
 
 
+def _digits(raw: str) -> bool:
+    """An id as typed or in a button: ASCII digits, at most 12 (so the store can look it up)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 12
+
+
 def parse_batch(args: str) -> tuple[int | None, str]:
     """`/scores ID [restart]`, `/publish ID`: the batch id (None when missing or not a number) and the rest."""
     parts = args.split()
-    if not parts or not parts[0].isdigit():
+    if not parts or not _digits(parts[0]):
         return None, ""
     return int(parts[0]), " ".join(parts[1:]).lower()
 
@@ -51,7 +56,7 @@ def parse_batch(args: str) -> tuple[int | None, str]:
 def parse_issue(args: str) -> tuple[int, date] | None:
     """`/issue ID YYYY-MM-DD`: the batch id and issue date, None when malformed."""
     parts = args.split()
-    if len(parts) != 2 or not parts[0].isdigit():
+    if len(parts) != 2 or not _digits(parts[0]):
         return None
     try:
         return int(parts[0]), date.fromisoformat(parts[1])
@@ -160,7 +165,7 @@ def issue_offer(state: ConversationState, ctx: FlowContext, batch_id: int, name:
 def issue_target(data: str) -> tuple[int, date] | None:
     """The batch and date of an `sc:iss:<batch>:<date>` button."""
     parts = data.split(":")
-    if len(parts) != 4 or f"{parts[0]}:{parts[1]}" != ISSUE or not parts[2].isdigit():
+    if len(parts) != 4 or f"{parts[0]}:{parts[1]}" != ISSUE or not _digits(parts[2]):
         return None
     try:
         return int(parts[2]), date.fromisoformat(parts[3])
@@ -171,7 +176,7 @@ def issue_target(data: str) -> tuple[int, date] | None:
 def confirm_target(data: str) -> int | None:
     """The batch of an `sc:ok:<batch>` button."""
     head, _, batch = data.rpartition(":")
-    return int(batch) if head == CONFIRM and batch.isdigit() else None
+    return int(batch) if head == CONFIRM and _digits(batch) else None
 
 
 def issued(state: ConversationState, ctx: FlowContext, name: str, numbers: list[str], refused: dict[str, int]) -> FlowResult:

@@ -28,12 +28,17 @@ class Account:
     name: str
 
 
+def _digits(raw: str) -> bool:
+    """A Telegram user id in a button: ASCII digits, at most 18 (a signed 64-bit store column holds it)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+
+
 def parse_button(data: str) -> tuple[str, int, str | None] | None:
     """(action, user id, role) of an `sf:` button; None when malformed."""
     parts = data.split(":")
-    if len(parts) == 3 and parts[:2] == [PREFIX, PICK] and parts[2].isdigit():
+    if len(parts) == 3 and parts[:2] == [PREFIX, PICK] and _digits(parts[2]):
         return PICK, int(parts[2]), None
-    if len(parts) == 4 and parts[:2] == [PREFIX, SET] and parts[2].isdigit() and parts[3] in ROLES:
+    if len(parts) == 4 and parts[:2] == [PREFIX, SET] and _digits(parts[2]) and parts[3] in ROLES:
         return SET, int(parts[2]), parts[3]
     return None
 

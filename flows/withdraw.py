@@ -21,7 +21,7 @@ def data(action: str, application_id: int) -> str:
 def target(button: str) -> tuple[str, int] | None:
     """(action, application id) of a withdraw button, else None."""
     parts = button.split(":")
-    if len(parts) == 3 and parts[0] == PREFIX and parts[1] in (ASK, CONFIRM) and parts[2].isdigit() and len(parts[2]) <= 12:
+    if len(parts) == 3 and parts[0] == PREFIX and parts[1] in (ASK, CONFIRM) and parts[2].isascii() and parts[2].isdigit() and len(parts[2]) <= 12:
         return parts[1], int(parts[2])
     return None
 
