@@ -121,26 +121,49 @@ async def test_conversation_optimistic_lock_one_writer_wins(store: App, start: i
         assert await conversations.load(session, BIG_ID) == ("A", start + 1)
 
 
-async def test_processed_updates_claim_once_release_and_purge(store: App) -> None:
+async def test_update_id_is_recorded_with_the_first_commit_not_before_and_not_after_a_rollback(store: App) -> None:
     async with store.sessions() as session:
-        assert await updates.claim(session, BIG_ID) is True
+        updates.claim_on_commit(session, BIG_ID)
+        await users.touch(session, BIG_ID, "Li", "li")
+        assert not await updates.seen(session, BIG_ID), "nothing is recorded before the commit"
+        await session.rollback()
+        assert updates.claim_pending(session) and not await updates.seen(session, BIG_ID)
+        await users.touch(session, BIG_ID, "Li", "li")
+        await session.commit()
+        assert updates.claim_committed(session) and not updates.claim_pending(session)
+        await users.touch(session, BIG_ID, "Li", "li2")
+        await session.commit()  # a second commit of the same update does not record it again
     async with store.sessions() as session:
-        assert await updates.claim(session, BIG_ID) is False
+        assert await updates.seen(session, BIG_ID)
         await updates.release(session, BIG_ID)
+        assert not await updates.seen(session, BIG_ID)
+
+
+async def test_processed_update_ids_are_purged_after_the_retention(store: App) -> None:
     async with store.sessions() as session:
-        assert await updates.claim(session, BIG_ID) is True
+        session.add(ProcessedUpdate(update_id=BIG_ID, processed_at=utcnow()))
         session.add(ProcessedUpdate(update_id=BIG_ID + 1, processed_at=utcnow() - timedelta(hours=30)))
         await session.commit()
         assert await updates.purge(session, timedelta(hours=24)) == 1
-        assert await session.get(ProcessedUpdate, BIG_ID, populate_existing=True) is not None
+        assert await updates.seen(session, BIG_ID) and not await updates.seen(session, BIG_ID + 1)
 
 
-async def test_concurrent_claims_of_one_update_admit_exactly_one(store: App) -> None:
-    async def claim() -> bool:
+async def test_two_deliveries_of_one_update_racing_commit_exactly_once(store: App) -> None:
+    async def deliver(name: str) -> str:
         async with store.sessions() as session:
-            return await updates.claim(session, 77)
+            updates.claim_on_commit(session, 77)
+            await users.touch(session, 9000 + len(name), name, None)
+            try:
+                await session.commit()
+            except Exception as exc:
+                await session.rollback()
+                return "lost" if await updates.lost_race(session, exc) else f"error {type(exc).__name__}"
+            return "committed"
 
-    assert sorted(await asyncio.gather(claim(), claim())) == [False, True]
+    assert sorted(await asyncio.gather(deliver("a"), deliver("bb"))) == ["committed", "lost"]
+    async with store.sessions() as session:
+        names = {u.first_name for u in (await session.exec(select(UserAccount))).all()}
+    assert len(names & {"a", "bb"}) == 1, "the losing delivery's changes were rolled back"
 
 
 async def test_phone_is_encrypted_at_rest_and_audit_is_masked(store: App) -> None:

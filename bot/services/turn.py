@@ -21,7 +21,7 @@ from flows.events import ButtonPress, Event, TextInput
 from flows.replies import Reply
 from flows.state import ConversationState
 from storage.models import UserAccount
-from storage.repositories import conversations, users
+from storage.repositories import conversations, updates, users
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,11 @@ class Turn:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 outcome = await self._attempt(step, event, forms)
-            except (conversations.StaleState, IntegrityError):
+            except (conversations.StaleState, IntegrityError) as exc:
                 self._after_commit.clear()
                 await self.session.rollback()
+                if await updates.lost_race(self.session, exc):
+                    raise updates.DuplicateUpdate() from exc
                 log.info("state changed concurrently (attempt %d), retrying", attempt)
                 continue
             await self.flush_after_commit()
