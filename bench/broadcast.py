@@ -30,6 +30,7 @@ DATA_KEY = "bench-data-key-0123456789abcdef-0123456789"
 LIMIT = 30.0
 FIRST_CHAT = 5_000_000_000
 STAFF = 4_000_000_001
+DEFAULT_RATE = float(Settings.model_fields["send_rate_per_second"].default)  # the production default
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Run:
 def _options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench broadcast", description=__doc__)
     parser.add_argument("--count", type=int, default=3000, help="recipients of the broadcast (default 3000)")
-    parser.add_argument("--rate", type=float, default=28.5, help="SEND_RATE_PER_SECOND of the worker (default 28.5)")
+    parser.add_argument("--rate", type=float, default=DEFAULT_RATE, help=f"SEND_RATE_PER_SECOND of the worker (default {DEFAULT_RATE:g})")
     parser.add_argument("--baseline-count", type=int, default=600, help="messages for the naive sender (default 600)")
     parser.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram", help="transport (default aiogram)")
     return parser.parse_args(argv)

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     ticket_font: Path | None = None
     reminder_day_before_at: str = "18:00"
     reminder_lead_minutes: int = 60
-    send_rate_per_second: float = 25.0
+    send_rate_per_second: float = 30.0  # Telegram's bulk limit; bot/ratelimit.py keeps it as Telegram counts (on arrival)
     scheduler_enabled: bool = True
     cert_query_fail_limit: int = 10
     cert_query_window_minutes: int = 60

@@ -1,5 +1,6 @@
 """Outbox delivery on both transports against the Bot API emulator: keyboards, once-only, flood control, blocked
-users, crashed senders, the per-chat and global rates (on an injected clock), the console, the run modes."""
+users, crashed senders, the per-chat and global rates (on an injected clock), sending pipelined with claiming and
+bulk marking, stop and restart without loss, the console, the run modes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import App, build_app
-from bot.delivery import BACKOFF_BASE, LEASE, DeliveryWorker
+from bot.delivery import BACKOFF_BASE, LEASE, MARK_BATCH, DeliveryWorker
 from bot.outgoing import OutMarkup, Outgoing
 from bot.runmodes import run_polling, upgrade_database
 from bot.services import outbox
@@ -155,7 +156,7 @@ async def test_emulated_rate_limit_answers_429_and_the_worker_recovers(env: Env)
     assert await env.worker(max_in_flight=1).drain_once() == 5
 
     statuses = [c.status for c in env.api.calls_of("sendMessage")]
-    assert 429 in statuses, "the worker (25/s) outpaced the emulated limit (2/s)"
+    assert 429 in statuses, "the worker (30/s) outpaced the emulated limit (2/s)"
     assert sorted(env.delivered()) == [f"notice {i}" for i in range(5)]
     assert await pending(env.app) == 0
 
@@ -351,6 +352,121 @@ async def test_two_workers_draining_together_send_everything_once_in_order(app: 
     for chat in range(8):
         assert [t for t in sent if t.startswith(f"{chat}:")] == [f"{chat}:{part}" for part in range(3)]
     assert await pending(app) == 0
+
+
+async def count_status(app: App, status: str) -> int:
+    """Notifications in one status."""
+    return sum(1 for row in (await stored(app)).values() if row.status == status)
+
+
+async def test_the_next_batch_is_claimed_while_one_is_being_sent(app: App) -> None:
+    for chat in range(9):
+        await add(app, 650000 + chat, "notice")
+    gate = asyncio.Event()
+    attempts: list[int] = []
+
+    async def deliver(out: Outgoing) -> None:
+        attempts.append(out.chat_id or 0)
+        await gate.wait()
+
+    task = asyncio.create_task(fake_worker(app, deliver, batch_size=3, max_in_flight=1).drain_once())
+    async with asyncio.timeout(5):
+        while await count_status(app, outbox.SENDING) < 6:
+            await asyncio.sleep(0.01)
+    assert attempts == [650000], "sending does not wait for the database: the next batch is already claimed"
+    gate.set()
+    assert await task == 9
+    assert await count_status(app, outbox.SENT) == 9
+
+
+async def test_delivered_notifications_are_marked_sent_in_bulk(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[int] = []
+    mark_all_sent = outbox.mark_all_sent
+
+    async def counted(session: Any, ids: Any, at: Any) -> int:
+        ids = list(ids)
+        writes.append(len(ids))
+        return await mark_all_sent(session, ids, at)
+
+    monkeypatch.setattr(outbox, "mark_all_sent", counted)
+    for chat in range(60):
+        await add(app, 660000 + chat, "notice")
+
+    assert await fake_worker(app, Flaky(0)).drain_once() == 60
+
+    assert sum(writes) == 60 and max(writes) >= MARK_BATCH
+    assert len(writes) <= 60 // MARK_BATCH + 3, f"one statement per few dozen messages, not per message: {writes}"
+    rows = (await stored(app)).values()
+    assert all(r.status == outbox.SENT and r.sent_at is not None for r in rows)
+
+
+async def test_a_stopped_drain_hands_back_what_it_did_not_send_and_a_restart_sends_the_rest(app: App) -> None:
+    chats = [670000 + i for i in range(40)]
+    for chat in chats:
+        await add(app, chat, str(chat))
+    stop = asyncio.Event()
+    before: list[int] = []
+
+    async def deliver(out: Outgoing) -> None:
+        before.append(out.chat_id or 0)
+        if len(before) == 10:
+            stop.set()
+
+    await fake_worker(app, deliver, max_in_flight=1).run(stop)
+
+    rows = list((await stored(app)).values())
+    assert [r.status for r in rows].count(outbox.SENT) == 10
+    assert not [r for r in rows if r.status == outbox.SENDING], "claimed rows not sent are handed back at once"
+    after = Flaky(0)
+    assert await fake_worker(app, after).drain_once() == 30
+    assert sorted(before + [int(text) for text in after.sent]) == chats, "every chat once: none lost, none twice"
+
+
+async def test_a_crash_before_the_marks_are_written_resends_after_the_lease(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    for chat in range(5):
+        await add(app, 675000 + chat, "notice")
+
+    async def database_gone(*_: Any) -> int:
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(outbox, "mark_all_sent", database_gone)
+    assert await fake_worker(app, Flaky(0)).drain_once() == 5
+    assert await count_status(app, outbox.SENDING) == 5, "delivered, but not marked"
+    monkeypatch.undo()
+
+    again = Flaky(0)
+    now = utcnow()
+    assert await fake_worker(app, again).drain_once(now + LEASE / 2) == 0, "not while the lease holds"
+    assert await fake_worker(app, again).drain_once(now + LEASE + timedelta(seconds=1)) == 5, "at least once: never lost"
+    rows = (await stored(app)).values()
+    assert all(r.status == outbox.SENT and r.attempts == 1 for r in rows)
+
+
+async def test_many_sends_in_flight_stay_within_the_emulated_limit(env: Env) -> None:
+    env.api.limit_rate(per_second=30, clock=env.time.clock)  # the worker runs at 30/s too, 16 sends in flight
+    chats = [680000 + i for i in range(100)]
+    for chat in chats:
+        await add(env.app, chat, f"n{chat}")
+
+    assert await env.worker().drain_once() == 100
+
+    assert all(c.status == 200 for c in env.api.calls_of("sendMessage")), "a send counts until its answer: no 429"
+    assert sorted(int(c.params["chat_id"]) for c in env.api.delivered()) == chats
+    assert env.time.now - 1000.0 >= 3.0, "100 messages at 30/s take more than three seconds"
+
+
+async def test_flood_control_with_sends_in_flight_loses_and_repeats_nothing(env: Env) -> None:
+    env.api.limit_rate(per_second=10, clock=env.time.clock)  # a third of the worker's rate: 429s
+    chats = [690000 + i for i in range(60)]
+    for chat in chats:
+        await add(env.app, chat, f"n{chat}")
+
+    assert await env.worker().drain_once() == 60, "each 429 pauses the drain, which then goes on"
+
+    assert [c.status for c in env.api.calls_of("sendMessage")].count(429) > 0
+    assert sorted(int(c.params["chat_id"]) for c in env.api.delivered()) == chats, "each chat once"
+    rows = (await stored(env.app)).values()
+    assert all(r.status == outbox.SENT and r.attempts == 0 for r in rows), "flood control is not a failed attempt"
 
 
 async def test_run_delivers_in_the_background_and_stops_promptly(app: App) -> None:

@@ -148,7 +148,12 @@ def _error(text: str) -> str:
 
 async def mark_sent(session: AsyncSession, row_id: int, at: datetime) -> bool:
     """The notification was delivered: it is never sent again."""
-    return await _finish(session, [row_id], status=SENT, sent_at=at, last_error=None) == 1
+    return await mark_all_sent(session, [row_id], at) == 1
+
+
+async def mark_all_sent(session: AsyncSession, row_ids: Iterable[int], at: datetime) -> int:
+    """Delivered notifications, marked in one statement (those still `sending`); returns how many."""
+    return await _finish(session, row_ids, status=SENT, sent_at=at, last_error=None)
 
 
 async def mark_retry(session: AsyncSession, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> bool:
