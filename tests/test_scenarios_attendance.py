@@ -217,6 +217,11 @@ async def test_outside_the_sitting_the_scan_is_unchanged_and_others_cannot_use_t
     assert "无法识别的命令" in harness.last_text()
     await harness.feed(u.callback(669001, f"fp:ok:{sitting.seats[0]}"))
     assert not await rows(app, Attendance)
+    harness.clear()
+    await harness.feed(u.command(ADMIN_ID, "attendance", "1101011990030777771380013800"))  # no sitting id: too long
+    await harness.feed(u.command(ADMIN_ID, "attendance", "999999"))
+    first, second = harness.api.sent_texts()
+    assert first == second and "抱歉" not in first, "an over-long number is an unknown sitting, not a failure"
 
 
 async def test_console_check_and_attendance(app: App) -> None:

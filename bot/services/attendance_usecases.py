@@ -27,6 +27,9 @@ def _now(turn: Turn) -> datetime:
     return turn.now or datetime.now(timezone.utc)
 
 
+MAX_ID_DIGITS = 18  # a longer number is no sitting id (and would overflow a 64-bit column)
+
+
 async def scanned(turn: Turn, token: str, facts: dict[str, object], event: Event) -> Outcome:
     """A scanned ticket whose details are loaded: during its sitting, the check card for whoever may record it."""
     if facts.get("valid") and "number" in facts:
@@ -85,7 +88,7 @@ async def _chosen(turn: Turn, args: str, now: datetime) -> list[tuple[ExamSessio
     wide = user.role in STAFF_ROLES or user.role == "supervisor"
     if args and wide:
         if args.isascii() and args.isdigit():
-            return await attendance.sitting(session, int(args))
+            return await attendance.sitting(session, int(args)) if len(args) <= MAX_ID_DIGITS else []
         try:
             day = date.fromisoformat(args)
         except ValueError:

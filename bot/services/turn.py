@@ -17,16 +17,18 @@ from bot.services import effects as effect_runner
 from bot.services import facts
 from flows.context import FlowContext
 from flows.engine import FlowResult
-from flows.events import ButtonPress, Event, TextInput
+from flows.events import ButtonPress, Command, Event, TextInput
+from flows.menu import CANDIDATE, commands_for, is_staff
 from flows.replies import Reply
 from flows.state import ConversationState
 from storage.models import UserAccount
-from storage.repositories import conversations, updates, users
+from storage.repositories import audit, conversations, updates, users
 
 log = logging.getLogger(__name__)
 
 FlowStep = Callable[[ConversationState, Event, FlowContext], FlowResult]
 MAX_ATTEMPTS = 5
+CANDIDATE_COMMANDS = frozenset(commands_for(CANDIDATE))  # everyone's commands; the rest of a staff member's are audited
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ class Turn:
             now=now,
             facts=await facts.load(self.app, self.session, user, state, wanted, now),
         )
+        if isinstance(event, Command) and is_staff(user.role) and event.name not in CANDIDATE_COMMANDS:
+            await audit.record(self.session, user.id, "command", "command", event.name)  # who ran what; never the arguments
         result = step(state, self._map_reply_button(state, event, locale), ctx)
         await effect_runner.apply(self.app, self.session, user, result.effects, ctx, self.after_commit)
         new_state = replace(result.state, reply_map=reply_map(result.replies, result.state.reply_map))
