@@ -17,7 +17,7 @@ from bot.runmodes import upgrade_database
 from bot.settings import Framework
 from tests.conftest import make_settings
 from tests.support.apply_form import (
-    PHOTO_FILE_ID,
+    form_api,
     TODAY,
     Candidate,
     Step,
@@ -29,7 +29,6 @@ from tests.support.apply_form import (
 )
 from tests.support.bot_process import BotProcess, GatedBotApi, Hold
 from tests.support.catalog import open_announcement
-from tests.support.images import id_photo
 from tests.support.pg import temporary_database
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL needs POSIX")
@@ -60,11 +59,8 @@ async def store(tmp_path: Path, migratable_url: str) -> AsyncIterator[App]:
 @pytest.fixture
 async def api() -> AsyncIterator[GatedBotApi]:
     """The loopback Bot API emulator, able to withhold an answer."""
-    emulator = GatedBotApi()
-    await emulator.start()
-    emulator.files[PHOTO_FILE_ID] = id_photo()
-    yield emulator
-    await emulator.stop()
+    async with form_api() as emulator:
+        yield emulator
 
 
 async def kill_in_flight(bot: BotProcess, candidate: Candidate, step: Step, hold: Hold) -> None:

@@ -18,10 +18,9 @@ from bot.app import App, build_app
 from bot.webhook import create_webhook_app
 from handlers.registry import create_transport
 from tests.conftest import TEST_TOKEN, TRANSPORTS, make_settings
-from tests.support.apply_form import PHOTO_FILE_ID, TODAY, Candidate, Step, applications, assert_submitted, draft, form_steps, step_index
+from tests.support.apply_form import form_api, TODAY, Candidate, Step, applications, assert_submitted, draft, form_steps, step_index
 from tests.support.bot_process import GatedBotApi
 from tests.support.catalog import open_announcement
-from tests.support.images import id_photo
 from tests.support.pg import create_database
 from tests.support.pg_cluster import PgCluster, find_bindir, missing
 from tests.support.webhook import SECRET, post, served
@@ -65,11 +64,8 @@ class Served:
 @pytest.fixture
 async def api() -> AsyncIterator[GatedBotApi]:
     """The loopback Bot API emulator, able to withhold an answer."""
-    emulator = GatedBotApi()
-    await emulator.start()
-    emulator.files[PHOTO_FILE_ID] = id_photo()
-    yield emulator
-    await emulator.stop()
+    async with form_api() as emulator:
+        yield emulator
 
 
 @pytest.fixture(params=TRANSPORTS, ids=lambda f: f.value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.app import App
+from tests.support.bot_process import GatedBotApi
+from tests.support.images import id_photo
 from bot.rules.id_numbers import make_resident_id
 from storage.models import Application
 from storage.repositories import conversations
@@ -175,3 +178,15 @@ class Candidate:
         counts = {s.name: len(self.replies[s.update_id]) for s in steps}
         expected = {s.name: s.replies for s in steps}
         assert counts == expected, {k: (counts[k], expected[k]) for k in counts if counts[k] != expected[k]}
+
+
+@asynccontextmanager
+async def form_api() -> AsyncIterator[GatedBotApi]:
+    """The loopback Bot API emulator, able to withhold an answer, serving the form's ID photo."""
+    emulator = GatedBotApi()
+    await emulator.start()
+    emulator.files[PHOTO_FILE_ID] = id_photo()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
