@@ -18,6 +18,7 @@ from bot.settings import Settings
 from storage.models import Certificate
 from storage.repositories import audit, catalog
 from tests.conftest import TEST_DATA_KEY
+from tests.support.cli_env import SETTING_VARS, clean_workdir
 
 T = TypeVar("T")
 SKILLBOT = [sys.executable, "-m", "bot.cli"]
@@ -25,22 +26,12 @@ SUBCOMMANDS = [
     [], ["run"], ["console"], ["polling"], ["webhook"], ["db"], ["db", "upgrade"], ["db", "current"],
     ["demo-data"], ["staff"], ["staff", "add"], ["staff", "list"], ["export"], ["export", "applications"],
 ]
-SETTING_VARS = (
-    "TELEGRAM_BOT_TOKEN", "DATABASE_URL", "DATA_DIR", "DATA_KEY", "WEBHOOK_URL", "WEBHOOK_SECRET", "ADMIN_IDS",
-    "BOT_USERNAME", "LOG_LEVEL", "BOT_FRAMEWORK", "DEFAULT_LOCALE", "TIMEZONE",
-)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean working directory (no .env) with settings pointing into it."""
-    for name in SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    return tmp_path
+    return clean_workdir(tmp_path, monkeypatch)
 
 
 def run_cli(cwd: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:

@@ -9,25 +9,17 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import TEST_DATA_KEY
+from tests.support.cli_env import clean_workdir, migrated_workdir
 from tests.support.official_days import pin_official_data
 
-SETTING_VARS = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "ADMIN_IDS", "TIMEZONE", "DEFAULT_LOCALE", "POLICY")
 KEYS = ["rule", "title", "due", "basis", "provisional", "kind", "anchor"]
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean working directory with a migrated store."""
-    for name in SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
     pin_official_data(monkeypatch)
-    assert main(["db", "upgrade"]) == 0
-    return tmp_path
+    return migrated_workdir(tmp_path, monkeypatch)
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
@@ -120,11 +112,6 @@ def test_table_lists_waiting_rules_and_kinds(workdir: Path, capsys: pytest.Captu
 
 
 def test_needs_a_migrated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    clean_workdir(tmp_path, monkeypatch)
     assert main(["deadlines", "--exam-date", "2025-10-13"]) == 1
     assert "skillbot db upgrade" in capsys.readouterr().err

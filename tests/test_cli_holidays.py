@@ -3,31 +3,27 @@ dry run, idempotent, audited, official years refused without --force) and the ch
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.cli import main
 from bot.i18n import I18n
 from bot.rules.holiday_rows import ERROR, FILE_CODES, OK, ROW_CODES, WARNING, RawRow, check_rows, parse_kind
 from bot.services.holiday_file import HolidayFileError, read_rows
 from bot.services.work_calendar import load_calendar
 from bot.services.work_calendar_import import import_calendar, report_lines
-from bot.settings import Settings
 from storage.models import AuditLog, WorkCalendarYear
-from tests.conftest import TEST_DATA_KEY
+from tests.support.cli_env import migrated_workdir, with_app
 from tests.support.official_days import pin_official_data
 
-T = TypeVar("T")
-SETTING_VARS = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "ADMIN_IDS", "TIMEZONE", "DEFAULT_LOCALE", "POLICY")
 # A plausible 2027 arrangement (the State Council has not published it): New Year, part of the Spring Festival.
 GOOD_2027 = "date,kind\n2027-01-01,休\n2027-02-06,班\n2027-02-08,休\n2027-02-09,holiday\n2027-02-10,假\n2027-02-20,workday\n"
 
@@ -35,28 +31,8 @@ GOOD_2027 = "date,kind\n2027-01-01,休\n2027-02-06,班\n2027-02-08,休\n2027-02-
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean working directory with a migrated store."""
-    for name in SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
     pin_official_data(monkeypatch)
-    assert main(["db", "upgrade"]) == 0
-    return tmp_path
-
-
-def _with_app(use: Callable[[App, AsyncSession], Awaitable[T]]) -> T:
-    async def run() -> T:
-        """Open an App and a session, run the query, close the App."""
-        app = build_app(Settings(_env_file=None))  # type: ignore[call-arg]
-        try:
-            async with app.sessions() as session:
-                return await use(app, session)
-        finally:
-            await app.close()
-
-    return asyncio.run(run())
+    return migrated_workdir(tmp_path, monkeypatch)
 
 
 async def _years(_app: App, session: AsyncSession) -> list[WorkCalendarYear]:
@@ -169,11 +145,11 @@ def test_import_stores_the_year_audited_and_reports_each_row(workdir: Path, caps
     assert out[1] == "row 3: 2027-02-06 (Saturday): make-up working day"
     assert out[6].startswith("row 8: warning: 2027-01-02 is a Saturday")
     assert out[-1] == "2027 stored: 4 day(s) off and 2 make-up working day(s); deadlines in 2027 are no longer provisional."
-    (year,) = _with_app(_years)
+    (year,) = with_app(_years)
     assert (year.year, year.source, year.loaded_by) == (2027, "2027.csv", None)
     assert year.holidays == ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10"]
     assert year.workdays == ["2027-02-06", "2027-02-20"]
-    (entry,) = _with_app(_audits)
+    (entry,) = with_app(_audits)
     assert (entry.action, entry.entity_id, entry.before) == ("import", "2027", None)
     assert entry.after is not None and entry.after["workdays"] == ["2027-02-06", "2027-02-20"]
 
@@ -183,13 +159,13 @@ def test_import_again_changes_nothing_and_a_new_file_replaces(workdir: Path, cap
     assert main(["holidays", "import", str(path), "--lang", "en"]) == 0
     assert main(["holidays", "import", str(path), "--lang", "en"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "2027 is already loaded with the same days; nothing changed."
-    assert len(_with_app(_audits)) == 1, "an unchanged import is not audited again"
+    assert len(with_app(_audits)) == 1, "an unchanged import is not audited again"
     fixed = _write(workdir, "2027-fixed.csv", GOOD_2027 + "2027-02-11,休\n")
     assert main(["holidays", "import", str(fixed), "--lang", "zh_CN"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "已替换 2027 年：现为放假 5 天，调休上班 2 天。"
-    (year,) = _with_app(_years)
+    (year,) = with_app(_years)
     assert "2027-02-11" in year.holidays and year.source == "2027-fixed.csv"
-    audits = _with_app(_audits)
+    audits = with_app(_audits)
     assert len(audits) == 2 and audits[1].before is not None and "2027-02-11" not in audits[1].before["holidays"]
 
 
@@ -197,7 +173,7 @@ def test_dry_run_stores_nothing(workdir: Path, capsys: pytest.CaptureFixture[str
     path = _write(workdir, "2027.csv", GOOD_2027)
     assert main(["holidays", "import", str(path), "--dry-run", "--lang", "en"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("Dry run: 2027 would be stored with 4 day(s) off")
-    assert _with_app(_years) == [] and _with_app(_audits) == []
+    assert with_app(_years) == [] and with_app(_audits) == []
 
 
 def test_any_error_stores_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -211,21 +187,21 @@ def test_any_error_stores_nothing(workdir: Path, capsys: pytest.CaptureFixture[s
     assert "row 11: error: “调休” is neither a day off (休 / holiday) nor a working day (班 / workday)" in lines
     assert lines[-1] == "Nothing stored for 2027: 4 row(s) with errors, 0 warning(s)."
     assert "nothing stored" in captured.err
-    assert _with_app(_years) == [] and _with_app(_audits) == []
+    assert with_app(_years) == [] and with_app(_audits) == []
 
 
 def test_only_pointless_rows_store_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(workdir, "weekend.csv", "2027-01-02,休\n2027-01-04,班\n")
     assert main(["holidays", "import", str(path), "--lang", "en"]) == 1
     assert "No row changes the calendar" in capsys.readouterr().out
-    assert _with_app(_years) == []
+    assert with_app(_years) == []
 
 
 def test_official_year_needs_force(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(workdir, "2025.csv", "2025-03-03,休\n")
     assert main(["holidays", "import", str(path), "--lang", "en"]) == 1
     assert "2025 is covered by the official data (chinesecalendar" in capsys.readouterr().out
-    assert _with_app(_years) == []
+    assert with_app(_years) == []
     assert main(["holidays", "import", str(path), "--force", "--lang", "en"]) == 0
 
     async def check(_app: App, session: AsyncSession) -> tuple[bool, bool]:
@@ -233,7 +209,7 @@ def test_official_year_needs_force(workdir: Path, capsys: pytest.CaptureFixture[
         calendar = await load_calendar(session)
         return calendar.is_workday(date(2025, 3, 3)), calendar.is_workday(date(2025, 10, 8))
 
-    assert _with_app(check) == (False, True), "the forced year replaces the official 2025"
+    assert with_app(check) == (False, True), "the forced year replaces the official 2025"
     capsys.readouterr()
     assert main(["holidays", "list"]) == 0
     assert "loaded: 2025 (replaces the official data): 1 day(s) off" in capsys.readouterr().out
@@ -247,7 +223,7 @@ def test_xlsx_with_year_option(workdir: Path, capsys: pytest.CaptureFixture[str]
     assert main(["holidays", "import", str(path), "--year", "2027", "--lang", "en"]) == 1, "the 2028 row is an error"
     path.write_bytes(_xlsx([["日期", "类型"], [datetime(2027, 1, 1), "休"], [datetime(2027, 2, 6), "班"]]))
     assert main(["holidays", "import", str(path), "--year", "2027", "--lang", "en"]) == 0
-    assert [y.year for y in _with_app(_years)] == [2027]
+    assert [y.year for y in with_app(_years)] == [2027]
 
 
 def test_unreadable_and_missing_files(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Awaitable, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,13 +17,11 @@ from bot.services import announcement_file
 from bot.services.announcement_import import import_entries
 from bot.settings import Settings
 from storage.models import Announcement, AuditLog, Institution, Occupation
-from tests.conftest import TEST_DATA_KEY
+from tests.support.cli_env import in_store, migrated_workdir
 
-T = TypeVar("T")
 EXAMPLE = Path(__file__).resolve().parent.parent / "bot" / "data" / "announcements_example.toml"
 TODAY = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date()
 START, END = TODAY + timedelta(days=3), TODAY + timedelta(days=20)
-SETTING_VARS = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "ADMIN_IDS", "TIMEZONE", "DEFAULT_LOCALE")
 
 GOOD = f'''
 [[announcement]]
@@ -83,14 +80,8 @@ levels = {{}}
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean working directory with a migrated store holding one institution and its filed occupations."""
-    for name in SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    assert main(["db", "upgrade"]) == 0
-    asyncio.run(_in_store(_seed))
+    migrated_workdir(tmp_path, monkeypatch)
+    in_store(_seed)
     return tmp_path
 
 
@@ -102,15 +93,6 @@ async def _seed(session: AsyncSession) -> None:
     session.add(Occupation(institution_id=school.id, code="6-31-01-03", name="电工", levels=[5, 4, 3]))
     session.add(Occupation(institution_id=school.id, code="6-18-01-01-02", name="车工", work_type="数控车床", levels=[5, 4]))
     await session.commit()
-
-
-async def _in_store(query: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    app = build_app(Settings(_env_file=None))  # type: ignore[call-arg]
-    try:
-        async with app.sessions() as session:
-            return await query(session)
-    finally:
-        await app.close()
 
 
 async def _announcements(session: AsyncSession) -> list[Announcement]:
@@ -137,13 +119,13 @@ def test_import_creates_then_updates_without_duplicates(workdir: Path, capsys: p
     _write(workdir, GOOD.replace("fee_yuan = 200", "fee_yuan = 180"))
     assert main(["import-announcements", str(path)]) == 0
     assert "updated (announcement #1)" in capsys.readouterr().out
-    [stored] = asyncio.run(_in_store(_announcements))
+    [stored] = in_store(_announcements)
     assert stored.fee_yuan == 180 and stored.levels == [5, 4] and stored.status == "open"
     assert stored.conditions["4"] == {
         "text": "取得五级证书后工作4年以上，或累计工作6年以上。", "min_years": 4, "prior_level": 5, "alternative_years": 6,
         "students_exempt": False, "subjects": ["theory", "practical"],
     }
-    assert asyncio.run(_in_store(_audit)) == ["import_create", "import_update"]
+    assert in_store(_audit) == ["import_create", "import_update"]
 
 
 def test_any_error_writes_nothing_and_names_every_problem(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +150,7 @@ def test_any_error_writes_nothing_and_names_every_problem(workdir: Path, capsys:
     for line in expected:
         assert line in err, f"{line!r} not in\n{err}"
     assert err.rstrip().endswith("nothing imported")
-    assert asyncio.run(_in_store(_announcements)) == []
+    assert in_store(_announcements) == []
 
 
 def test_dry_run_reports_and_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -176,7 +158,7 @@ def test_dry_run_reports_and_writes_nothing(workdir: Path, capsys: pytest.Captur
     assert main(["import-announcements", "--dry-run", str(path)]) == 0
     out = capsys.readouterr().out
     assert "entry 1 “电工认定报名公告”: would be created" in out and "dry run: nothing written" in out
-    assert asyncio.run(_in_store(_announcements)) == []
+    assert in_store(_announcements) == []
 
 
 def test_a_start_in_the_past_is_refused_for_new_but_kept_on_update(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,7 +174,7 @@ def test_a_start_in_the_past_is_refused_for_new_but_kept_on_update(workdir: Path
         session.add(row)
         await session.commit()
 
-    asyncio.run(_in_store(backdate))
+    in_store(backdate)
     _write(workdir, GOOD.replace(f"registration_start = {START.isoformat()}", f"registration_start = {(TODAY - timedelta(days=5)).isoformat()}"))
     assert main(["import-announcements", str(path)]) == 0, "an unchanged start date of a running announcement is fine"
 

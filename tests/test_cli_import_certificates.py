@@ -2,59 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 from pathlib import Path
-from typing import Awaitable, Callable, TypeVar
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import build_app
 from bot.cli import main
-from bot.settings import Settings
 from storage.models import AuditLog, Certificate
-from tests.conftest import TEST_DATA_KEY
+from tests.support.cli_env import in_store, migrated_workdir, with_app
 from tests.test_cert_roster import SCHOOL_CODE, ZH_HEADERS, number, resident_id, roster_csv, roster_xlsx, row, seed_scope
-
-T = TypeVar("T")
-SETTING_VARS = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "ADMIN_IDS", "TIMEZONE", "DEFAULT_LOCALE")
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean working directory with a migrated store holding the test school and its filed occupations."""
-    for name in SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    assert main(["db", "upgrade"]) == 0
-
-    async def seed() -> None:
-        app = build_app(Settings(_env_file=None))  # type: ignore[call-arg]
-        try:
-            await seed_scope(app)
-        finally:
-            await app.close()
-
-    asyncio.run(seed())
+    migrated_workdir(tmp_path, monkeypatch)
+    with_app(lambda app, _session: seed_scope(app))
     return tmp_path
-
-
-def _in_store(query: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def run() -> T:
-        app = build_app(Settings(_env_file=None))  # type: ignore[call-arg]
-        try:
-            async with app.sessions() as session:
-                return await query(session)
-        finally:
-            await app.close()
-
-    return asyncio.run(run())
 
 
 async def _numbers(session: AsyncSession) -> list[str]:
@@ -74,8 +41,8 @@ def test_import_then_again_unchanged(workdir: Path, capsys: pytest.CaptureFixtur
     assert captured.out.strip() == "imported 2 row(s): 2 created, 0 unchanged" and captured.err == ""
     assert main(["import-certificates", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "imported 2 row(s): 0 created, 2 unchanged"
-    assert _in_store(_numbers) == sorted([number(1), number(2)])
-    assert [action for action, _ in _in_store(_audit)] == ["import", "import"]
+    assert in_store(_numbers) == sorted([number(1), number(2)])
+    assert [action for action, _ in in_store(_audit)] == ["import", "import"]
 
 
 def test_any_problem_writes_nothing_and_names_every_row(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +61,7 @@ def test_any_problem_writes_nothing_and_names_every_row(workdir: Path, capsys: p
         "skillbot: error: 3 problem(s) in 4 row(s); nothing imported",
     ]
     assert resident_id(2)[:17] not in captured.err, "ID numbers are never echoed"
-    assert _in_store(_numbers) == [] and _in_store(_audit) == []
+    assert in_store(_numbers) == [] and in_store(_audit) == []
 
 
 def test_dry_run_reports_and_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,7 +69,7 @@ def test_dry_run_reports_and_writes_nothing(workdir: Path, capsys: pytest.Captur
     path.write_bytes(roster_csv([row(1)], encoding="utf-8-sig"))
     assert main(["import-certificates", "--dry-run", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "dry run: nothing written; 1 row(s) checked: 1 would be created, 0 unchanged"
-    assert _in_store(_numbers) == []
+    assert in_store(_numbers) == []
 
 
 @pytest.mark.parametrize(
@@ -138,7 +105,7 @@ def test_export_writes_a_private_roster_that_imports_unchanged(workdir: Path, ca
     assert sheet is not None and [c.value for c in sheet[1]] == ZH_HEADERS and sheet["C2"].value in (resident_id(1), resident_id(2))
     assert main(["import-certificates", str(out)]) == 0
     assert "0 created, 2 unchanged" in capsys.readouterr().out
-    assert [a for a, _ in _in_store(_audit)] == ["import", "export", "import"]
+    assert [a for a, _ in in_store(_audit)] == ["import", "export", "import"]
     assert main(["export", "certificates", "--out", str(workdir / "x.xlsx"), "--institution", "NOPE"]) == 1
     assert "institution NOPE not found" in capsys.readouterr().err
 

@@ -9,7 +9,6 @@ must hold each of them above the level they print it at.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sys
@@ -25,14 +24,12 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot import cli
-from bot.app import build_app
 from bot.cli import main as cli_main
 from bot.data.demo_catalog import generate_certificates
 from bot.logs import configure_logging
 from bot.pii import PiiCipher
 from bot.rules.id_numbers import check_char, make_resident_id
 from bot.services import usecases
-from bot.settings import Settings
 from flows.events import Event
 from handlers.base import TemporaryFailure
 from tests import test_scenarios_apply as apply_scenarios
@@ -43,6 +40,7 @@ from tests import test_scenarios_incidents as incident_scenarios
 from tests import test_scenarios_review as review_scenarios
 from tests.conftest import TEST_DATA_KEY, Harness
 from tests.support import applications
+from tests.support.cli_env import migrated_workdir, with_app
 from tests.support import updates as u
 from tests.test_cert_roster import resident_id, roster_xlsx, row, seed_scope
 
@@ -312,13 +310,8 @@ async def test_a_failing_update_logs_no_body_message_or_parameters(
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A migrated store with the test school, for the command line at LOG_LEVEL=DEBUG."""
-    for name in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "ADMIN_IDS", "TIMEZONE", "DEFAULT_LOCALE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    assert cli_main(["db", "upgrade"]) == 0
+    migrated_workdir(tmp_path, monkeypatch)
+    with_app(lambda app, _session: seed_scope(app))
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     return tmp_path
 
@@ -327,15 +320,6 @@ def test_command_line_import_and_export_log_no_personal_data(
     workdir: Path, logs: Captured, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli, "configure_logging", lambda level: (configure_logging(level), _everything_at_debug()))
-
-    async def seed() -> None:
-        app = build_app(Settings(_env_file=None))  # type: ignore[call-arg]
-        try:
-            await seed_scope(app)
-        finally:
-            await app.close()
-
-    asyncio.run(seed())
     good, bad = workdir / "roster.xlsx", workdir / "bad.xlsx"
     good.write_bytes(roster_xlsx([row(1), row(2), row(3)]))
     bad.write_bytes(roster_xlsx([row(4), row(5, id_number=resident_id(5)[:-1] + "0"), row(1, name="李四")]))
