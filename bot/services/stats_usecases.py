@@ -9,7 +9,6 @@ from bot.services import stats
 from bot.services.turn import Outcome, Turn
 from flows import stats as flow
 from flows.events import Command
-from storage.repositories import audit
 
 COMMANDS = (flow.COMMAND,)
 
@@ -19,6 +18,4 @@ async def route(turn: Turn, command: Command) -> Outcome:
     now = turn.now or datetime.now(timezone.utc)
     today = now.astimezone(ZoneInfo(turn.app.settings.timezone)).date()
     found = await stats.report(turn.session, today)
-    shown = {"batches": len(found.batches), "occupations": len(found.occupations), "institutions": len(found.institutions)}
-    await audit.record(turn.session, (await turn.user()).id, "stats", "report", today.isoformat(), None, shown)
     return await turn.run(lambda st, ev, ctx: flow.show(st, ctx, found), command)
