@@ -6,6 +6,8 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.app import App
 from bot.services.turn import Actor, Turn
 from storage.repositories import audit, updates, users
@@ -41,11 +43,9 @@ async def update_scope(app: App, update_id: int | None, actor: Actor | None) -> 
             yield Turn(app, session, actor)
             if updates.claim_pending(session):
                 await session.commit()  # an update that changed nothing: record it all the same
-        except updates.DuplicateUpdate:
-            log.info("update %s was delivered twice at once; the other delivery committed first", update_id)
         except BaseException as exc:
             await session.rollback()
-            if await _lost_race(session, exc):
+            if isinstance(exc, updates.DuplicateUpdate) or await _lost_race(session, exc):
                 log.info("update %s was delivered twice at once; the other delivery committed first", update_id)
                 return
             if update_id is not None and updates.claim_committed(session):
@@ -56,9 +56,9 @@ async def update_scope(app: App, update_id: int | None, actor: Actor | None) -> 
             raise
 
 
-async def _lost_race(session: object, exc: BaseException) -> bool:
+async def _lost_race(session: AsyncSession, exc: BaseException) -> bool:
     """True when `exc` is the failed commit of a delivery that lost against another delivery of the same update."""
     try:
-        return await updates.lost_race(session, exc)  # type: ignore[arg-type]
+        return await updates.lost_race(session, exc)
     except Exception:  # the store is down: not a race, report the original failure
         return False
